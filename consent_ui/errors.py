@@ -1,0 +1,164 @@
+"""The one error hierarchy of consent-ui.
+
+Every error carries a stable ``code`` and an HTTP ``status``; its text is built by
+``message(_)`` with whatever gettext the caller passes, so the domain stays free of
+Flask while every message is still extracted and translated in one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+Gettext = Callable[[str], str]
+
+
+class ConsentUIError(Exception):
+    code = "error"
+    status = 400
+
+    def message(self, _: Gettext) -> str:
+        return _("The request could not be processed.")
+
+    def __str__(self) -> str:
+        return self.message(lambda s: s)
+
+
+class ConfigError(ConsentUIError):
+    """A configuration value that stops start-up."""
+
+    code = "bad_config"
+    status = 500
+
+    def __init__(self, key: str, problem: str) -> None:
+        super().__init__(key, problem)
+        self.key = key
+        self.problem = problem
+
+    def message(self, _: Gettext) -> str:
+        return f"{self.key}: {self.problem}"
+
+
+class PolicyError(ConfigError):
+    """A mistake in the policy file, naming the file, the key and the problem."""
+
+    code = "bad_policy"
+
+    def __init__(self, source: str, key: str, problem: str) -> None:
+        super().__init__(key, problem)
+        self.source = source
+
+    def message(self, _: Gettext) -> str:
+        where = f"{self.source}: {self.key}" if self.key else self.source
+        return f"{where}: {self.problem}"
+
+
+class InvalidRequest(ConsentUIError):
+    """Input that cannot become a consent choice; nothing is written."""
+
+    code = "invalid_request"
+
+
+class InvalidJSON(InvalidRequest):
+    code = "invalid_json"
+
+    def message(self, _: Gettext) -> str:
+        return _("The request body is not a valid JSON object.")
+
+
+class InvalidField(InvalidRequest):
+    code = "invalid_field"
+
+    def __init__(self, field: str, expected: str) -> None:
+        super().__init__(field, expected)
+        self.field = field
+        self.expected = expected
+
+    def message(self, _: Gettext) -> str:
+        return _("The field “%(field)s” is invalid: expected %(expected)s.") % {
+            "field": self.field,
+            "expected": self.expected,
+        }
+
+
+class MissingField(InvalidRequest):
+    code = "missing_field"
+
+    def __init__(self, field: str) -> None:
+        super().__init__(field)
+        self.field = field
+
+    def message(self, _: Gettext) -> str:
+        return _("The field “%(field)s” is required.") % {"field": self.field}
+
+
+class UnknownCategory(InvalidRequest):
+    code = "unknown_category"
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+    def message(self, _: Gettext) -> str:
+        return _("There is no cookie category “%(key)s”.") % {"key": self.key}
+
+
+class InvalidForm(InvalidRequest):
+    """A plain HTML form that failed validation (usually an expired CSRF token)."""
+
+    code = "invalid_form"
+
+    def message(self, _: Gettext) -> str:
+        return _(
+            "Your choice could not be saved because the form had expired. "
+            "Please make your choice again."
+        )
+
+
+class OriginNotAllowed(ConsentUIError):
+    code = "origin_not_allowed"
+    status = 403
+
+    def __init__(self, origin: str) -> None:
+        super().__init__(origin)
+        self.origin = origin
+
+    def message(self, _: Gettext) -> str:
+        return _("Requests from %(origin)s are not allowed.") % {"origin": self.origin}
+
+
+class NoConsent(ConsentUIError):
+    """The caller has no valid consent (none, tampered, expired or outdated)."""
+
+    code = "no_consent"
+    status = 404
+
+    def message(self, _: Gettext) -> str:
+        return _("There is no valid consent for this browser.")
+
+
+class ConsentRequired(ConsentUIError):
+    """A view needs a category the visitor has not granted."""
+
+    code = "consent_required"
+    status = 403
+
+    def __init__(self, category: str, label: str) -> None:
+        super().__init__(category, label)
+        self.category = category
+        self.label = label
+
+    def message(self, _: Gettext) -> str:
+        return _(
+            "This feature needs your consent to “%(label)s” cookies. "
+            "You can give it in Cookie management."
+        ) % {"label": self.label}
+
+
+class StoreUnavailable(ConsentUIError):
+    """The consent log could not take the record in time; nothing was acknowledged."""
+
+    code = "store_unavailable"
+    status = 503
+
+    def message(self, _: Gettext) -> str:
+        return _("Your choice could not be saved right now. Please try again in a moment.")

@@ -1,0 +1,38 @@
+"""``create_app``: the standalone consent service with its demo site."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import config as config_module
+from .extension import ConsentUI, consent_ui
+from .resources import STATIC, TEMPLATES
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app from ``CONSENT_*`` environment variables, then ``config`` on top."""
+    from . import csp
+    from .views import demo, errors
+
+    app = Flask("consent_ui", template_folder=str(TEMPLATES), static_folder=str(STATIC))
+    app.config.from_mapping(config_module.from_environ())
+    if config:
+        app.config.from_mapping(config)
+    consent_ui.init_app(app)
+
+    proxies = ConsentUI.state(app).settings.trusted_proxies
+    if proxies:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies
+        )
+    app.register_blueprint(demo.bp)
+    app.register_error_handler(HTTPException, errors.handle)
+    app.register_error_handler(Exception, errors.handle)
+    app.after_request(csp.apply)
+    app.jinja_env.globals["csp_nonce"] = csp.nonce
+    return app

@@ -1,0 +1,90 @@
+"""Which language a request gets, and the catalogues that translate it.
+
+Order: ``?lang=`` → the ``lang`` cookie set by the ``en • fr`` switch →
+``Accept-Language`` → ``CONSENT_DEFAULT_LOCALE``.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import Response, current_app, request
+
+from .policy import LANGUAGES
+
+log = logging.getLogger("consent_ui")
+
+LANG_COOKIE = "lang"
+LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
+
+
+def negotiate(asked: str | None, remembered: str | None, accepted: list[str], default: str) -> str:
+    """The language to use; pure, so the order is tested without a request."""
+    for candidate in (asked, remembered):
+        if candidate in LANGUAGES:
+            return candidate
+    for tag in accepted:
+        primary = tag.split("-", 1)[0].split("_", 1)[0].lower()
+        if primary in LANGUAGES:
+            return primary
+    return default
+
+
+def select_locale() -> str:
+    settings = current_app.extensions["consent_ui"].settings
+    return negotiate(
+        request.args.get("lang"),
+        request.cookies.get(LANG_COOKIE),
+        [lang for lang, quality in request.accept_languages if quality > 0],
+        settings.default_locale,
+    )
+
+
+def remember_choice(response: Response) -> Response:
+    """Keep a language picked with ``?lang=`` in the (essential) ``lang`` cookie."""
+    asked = request.args.get("lang")
+    if asked in LANGUAGES and request.cookies.get(LANG_COOKIE) != asked:
+        response.set_cookie(
+            LANG_COOKIE,
+            asked,
+            max_age=LANG_COOKIE_MAX_AGE,
+            path="/",
+            secure=request.is_secure,
+            httponly=True,
+            samesite="Lax",
+        )
+    return response
+
+
+def compile_catalogues(directory: Path) -> list[Path]:
+    """Compile every ``.po`` whose ``.mo`` is missing or stale; returns what was written.
+
+    Start-up calls this, so a forgotten compile cannot show English to a French visitor.
+    Untranslated or fuzzy entries are logged (the test suite refuses them).
+    """
+    written = []
+    for po in sorted(directory.glob("*/LC_MESSAGES/*.po")):
+        with po.open("rb") as f:
+            catalog = read_po(f)
+        missing = [m.id for m in catalog if m.id and (not m.string or m.fuzzy)]
+        if missing:
+            log.warning("%s: %d untranslated or fuzzy messages", po, len(missing))
+        buffer = io.BytesIO()
+        write_mo(buffer, catalog)
+        data = buffer.getvalue()
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.read_bytes() == data:
+            continue
+        fd, tmp = tempfile.mkstemp(dir=mo.parent, prefix=".messages-", suffix=".mo")
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, mo)
+        written.append(mo)
+        log.info("compiled %s", mo)
+    return written

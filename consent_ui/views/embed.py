@@ -1,0 +1,164 @@
+"""What other pages load: the snippet, its stylesheet and the banner fragment.
+
+The snippet and stylesheet are minified once per process, carry the policy data the
+snippet needs (never hand-copied constants), and are served gzip-compressed with an
+ETag. ``?v=`` URLs (what ``consent_ui.head()`` writes) are cached for a year.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import rcssmin
+import rjsmin
+from flask import Blueprint, Response, request
+from flask_babel import force_locale, get_locale
+from werkzeug.exceptions import HTTPException
+
+from ..extension import TOKEN_HEADER, ConsentUI, consent_ui
+from ..policy import CONSENT_MODE_TYPES, LANGUAGES, Policy
+from ..resources import STATIC
+from . import banner, cors, errors, recording
+
+#: Where the server writes the snippet's data into consent.js.
+CONFIG_MARKER = "/*@config*/{}"
+DAY = 24 * 3600
+
+bp = Blueprint("consent_embed", __name__)
+bp.register_error_handler(HTTPException, errors.handle)
+
+
+@dataclass(frozen=True)
+class Asset:
+    body: bytes
+    gzipped: bytes
+    etag: str
+    mimetype: str
+
+    @classmethod
+    def of(cls, text: str, mimetype: str) -> Asset:
+        body = text.encode()
+        return cls(
+            body=body,
+            gzipped=gzip.compress(body, compresslevel=9, mtime=0),
+            etag=hashlib.sha256(body).hexdigest()[:20],
+            mimetype=mimetype,
+        )
+
+    def response(self, *, max_age: int) -> Response:
+        response = Response(mimetype=self.mimetype)
+        response.set_etag(self.etag)
+        response.vary.add("Accept-Encoding")
+        response.cache_control.public = True
+        response.cache_control.max_age = max_age
+        if request.if_none_match.contains(self.etag):
+            response.status_code = 304
+            return response
+        if "gzip" in request.accept_encodings:
+            response.set_data(self.gzipped)
+            response.content_encoding = "gzip"
+        else:
+            response.set_data(self.body)
+        return response
+
+
+def snippet_config(policy: Policy) -> dict[str, Any]:
+    """The policy data and texts the snippet needs, in both languages."""
+    state = ConsentUI.state()
+    texts = {}
+    for lang in LANGUAGES:
+        with force_locale(lang):
+            texts[lang] = {
+                "labels": {c.key: c.label(lang) for c in policy.categories if not c.required},
+                **banner.embed_texts(),
+            }
+    covered = {m for c in policy.categories for m in c.consent_mode}
+    return {
+        "revision": policy.revision,
+        "cookie": state.settings.cookie_name,
+        "maxAge": state.settings.max_age_days * DAY,
+        "header": TOKEN_HEADER,
+        # Consent Mode types no category covers: denied in the default like the rest.
+        "gcm": policy.google_consent_mode
+        and {m: "denied" for m in CONSENT_MODE_TYPES if m not in covered},
+        "categories": [
+            {
+                "key": c.key,
+                "required": c.required,
+                "modes": list(c.consent_mode),
+                "cookies": [d.pattern for d in c.cookies],
+                "storage": [d.pattern for d in c.storage],
+            }
+            for c in policy.categories
+        ],
+        "texts": texts,
+    }
+
+
+def script() -> Asset:
+    def build() -> Asset:
+        source = (STATIC / "js" / "consent.js").read_text()
+        if source.count(CONFIG_MARKER) != 1:
+            raise RuntimeError(f"consent.js must hold {CONFIG_MARKER} exactly once")
+        config = json.dumps(snippet_config(ConsentUI.state().policy), separators=(",", ":"))
+        return Asset.of(rjsmin.jsmin(source.replace(CONFIG_MARKER, config)), "text/javascript")
+
+    return ConsentUI.state().cached("consent.js", build)
+
+
+#: The stylesheets: the banner's (every first visit) and the dialog's (once it opens).
+STYLESHEETS = ("consent", "consent-preferences")
+
+
+def stylesheet(name: str = "consent") -> Asset:
+    def build() -> Asset:
+        return Asset.of(rcssmin.cssmin((STATIC / "css" / f"{name}.css").read_text()), "text/css")
+
+    return ConsentUI.state().cached(f"{name}.css", build)
+
+
+def _max_age() -> int:
+    return 365 * DAY if request.args.get("v") else DAY
+
+
+@bp.get("/consent.js")
+def consent_js() -> Response:
+    return script().response(max_age=_max_age())
+
+
+@bp.get("/<any(consent, 'consent-preferences'):name>.css")
+def consent_css(name: str) -> Response:
+    return stylesheet(name).response(max_age=_max_age())
+
+
+@bp.get("/consent/banner")
+def fragment() -> Response:
+    """The banner and dialog for a page this server does not render; links are absolute.
+
+    ``?part=banner`` or ``?part=preferences`` asks for one of the two (the snippet
+    fetches the dialog only when it is opened). ``?gpc=1`` is how the snippet reports
+    ``navigator.globalPrivacyControl`` when the browser did not send the header.
+    """
+    lang = str(get_locale())
+    gpc = recording.gpc_signal() or request.args.get("gpc") == "1"
+    part = request.args.get("part")
+    parts = (part,) if part in banner.PARTS else banner.PARTS
+    consent = consent_ui.current() if "preferences" in parts else None
+    if consent is not None:
+        # The dialog of a visitor who chose shows their choice, id and date.
+        html = banner.render(lang, parts, gpc=gpc, consent=consent, external=True)
+        response = Response(str(html), mimetype="text/html")
+        response.headers["Cache-Control"] = "private, no-store"
+        return cors.add_headers(response)
+    asset = ConsentUI.state().cached(
+        ("fragment", lang, gpc, parts, request.host_url),
+        lambda: Asset.of(str(banner.render(lang, parts, gpc=gpc, external=True)), "text/html"),
+    )
+    response = asset.response(max_age=600)
+    for header in ("Accept-Language", "Cookie", "Sec-GPC"):
+        response.vary.add(header)
+    return cors.add_headers(response)

@@ -1,0 +1,278 @@
+"""Browser fixtures: real servers on free ports, a real Chromium through Playwright.
+
+The consent server runs the real app (werkzeug, threaded) on 127.0.0.1. Other pages
+come from a second server on another port: ``site.same_site`` is that server as
+http://127.0.0.1:<port> (another origin, same site) and ``site.cross_site`` as
+http://localhost:<port> (another site). Playwright's own Chromium is used where it is
+installed, the system's otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from werkzeug.middleware.dispatcher import DispatcherMiddleware
+from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.wrappers import Request, Response
+
+from consent_ui import create_app
+from consent_ui.extension import ConsentUI
+from examples.static_site import make_app as example_site
+
+PAGES = Path(__file__).resolve().parent / "pages"
+SECRET = "browser-test-secret"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-gpu",
+]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).resolve().parent
+    for item in items:
+        if here in Path(str(item.fspath)).resolve().parents:
+            item.add_marker(pytest.mark.browser)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class LiveServer:
+    url: str
+    server: BaseWSGIServer
+    app: Any = None
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def serve(wsgi_app: Any, port: int = 0) -> LiveServer:
+    server = make_server("127.0.0.1", port, wsgi_app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return LiveServer(f"http://127.0.0.1:{server.server_port}", server, wsgi_app)
+
+
+@dataclass
+class Site:
+    """The server of pages that consent-ui does not render."""
+
+    port: int
+
+    @property
+    def same_site(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def cross_site(self) -> str:
+        return f"http://localhost:{self.port}"
+
+
+def test_pages(consent_origin: str) -> Callable:
+    """tests/browser/pages/*.html under /t/, with a fresh CSP nonce in ``__NONCE__``
+    and ``__CONSENT__`` replaced by the consent server's origin. A page whose name
+    starts with ``csp`` is served with a strict nonce-based Content-Security-Policy."""
+
+    def app(environ: dict, start_response: Callable) -> Any:
+        request = Request(environ)
+        path = (PAGES / request.path.strip("/")).resolve()
+        if PAGES not in path.parents or not path.is_file():
+            return Response("not found", status=404)(environ, start_response)
+        nonce = secrets.token_urlsafe(12)
+        body = path.read_text().replace("__CONSENT__", consent_origin).replace("__NONCE__", nonce)
+        response = Response(body, mimetype="text/html" if path.suffix == ".html" else None)
+        response.headers["Cache-Control"] = "no-store"
+        if path.name.startswith("csp"):
+            response.headers["Content-Security-Policy"] = (
+                f"default-src 'self'; script-src 'nonce-{nonce}' {consent_origin}; "
+                f"style-src 'self' {consent_origin}; connect-src {consent_origin}; "
+                f"frame-src {consent_origin}; img-src 'self' {consent_origin}"
+            )
+        return response(environ, start_response)
+
+    return app
+
+
+@pytest.fixture(scope="session")
+def site_port() -> int:
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def consent_config(tmp_path_factory: pytest.TempPathFactory, site_port: int) -> dict[str, Any]:
+    db = tmp_path_factory.mktemp("consent") / "consent.db"
+    return {
+        "CONSENT_SECRET_KEY": SECRET,
+        "CONSENT_DATABASE": str(db),
+        "CONSENT_ALLOWED_ORIGINS": f"http://127.0.0.1:{site_port},http://localhost:{site_port}",
+    }
+
+
+@pytest.fixture(scope="session")
+def consent_server(consent_config: dict[str, Any]) -> Iterator[LiveServer]:
+    """The consent service with its demo, shared by the session's tests."""
+    for key in [k for k in os.environ if k.startswith("CONSENT_")]:
+        del os.environ[key]
+    live = serve(create_app(consent_config))
+    yield live
+    live.stop()
+
+
+@pytest.fixture
+def make_consent_server(
+    tmp_path: Path, site_port: int
+) -> Iterator[Callable[..., LiveServer]]:
+    """Another consent server with its own configuration (rotation, revisions, …)."""
+    started: list[LiveServer] = []
+
+    def make(**config: Any) -> LiveServer:
+        live = serve(
+            create_app(
+                {
+                    "CONSENT_SECRET_KEY": SECRET,
+                    "CONSENT_DATABASE": str(tmp_path / f"consent-{len(started)}.db"),
+                    "CONSENT_ALLOWED_ORIGINS": (
+                        f"http://127.0.0.1:{site_port},http://localhost:{site_port}"
+                    ),
+                    **config,
+                }
+            )
+        )
+        started.append(live)
+        return live
+
+    yield make
+    for live in started:
+        live.stop()
+
+
+@pytest.fixture(scope="session")
+def site(consent_server: LiveServer, site_port: int) -> Iterator[Site]:
+    """examples/static-site at /, the test pages at /t/, on another port."""
+    app = DispatcherMiddleware(
+        example_site(consent_server.url), {"/t": test_pages(consent_server.url)}
+    )
+    live = serve(app, site_port)
+    yield Site(site_port)
+    live.stop()
+
+
+def store_of(live: LiveServer):
+    """The consent log behind a live consent server."""
+    app: Flask = live.app
+    return ConsentUI.state(app).store
+
+
+def chromium_executable(playwright: Playwright) -> str | None:
+    """None to use Playwright's own Chromium; else the system's."""
+    if Path(playwright.chromium.executable_path).exists():
+        return None
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        found = shutil.which(name)
+        if found:
+            return found
+    pytest.exit("No Chromium: run `python3 dev.py test`, which installs one.", returncode=3)
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    browser = playwright.chromium.launch(
+        executable_path=chromium_executable(playwright), args=CHROMIUM_ARGS
+    )
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    context = browser.new_context(locale="en-GB")
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(context: BrowserContext) -> Iterator[Page]:
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    yield page
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+class ConsentPage:
+    """Page object for the consent UI, as a QA suite would use it."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+
+    def banner(self):
+        return self.page.locator("[data-consent-banner]")
+
+    def dialog(self):
+        return self.page.locator("[data-consent-preferences]")
+
+    def action(self, name: str, within: str = "[data-consent-banner]"):
+        return self.page.locator(f'{within} [data-consent-action="{name}"]')
+
+    def choose(self, name: str, within: str = "[data-consent-banner]") -> None:
+        with self.page.expect_response(lambda r: "/api/consent" in r.url or "/consent" in r.url):
+            self.action(name, within).click()
+
+    def open_preferences(self) -> None:
+        self.page.locator("[data-consent-open]").first.click()
+        self.dialog().wait_for(state="visible")
+
+    def checkbox(self, key: str):
+        return self.page.locator(f'input[name="category"][value="{key}"]')
+
+    def runs(self) -> dict[str, int]:
+        """How many times each demo tracker ran (examples and demo use the same tracker)."""
+        return self.page.evaluate("window.demoTrackerRuns || {}")
+
+    def wait_for(self, expression: str, timeout: float = 5.0) -> Any:
+        """Poll ``expression`` until truthy. Unlike ``page.wait_for_function``, this
+        works on pages whose Content-Security-Policy forbids eval (the demo's does)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            value = self.page.evaluate(expression)
+            if value or time.monotonic() > deadline:
+                assert value, f"timed out waiting for {expression}"
+                return value
+            self.page.wait_for_timeout(50)
+
+    def cookie_names(self) -> set[str]:
+        return {c["name"] for c in self.page.context.cookies()}
+
+    def state(self) -> Any:
+        return self.page.evaluate("window.consentUI.get()")
+
+
+@pytest.fixture
+def ui(page: Page) -> ConsentPage:
+    return ConsentPage(page)
