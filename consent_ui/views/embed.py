@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import rcssmin
-import rjsmin
 from flask import Blueprint, Response, request
 from flask_babel import force_locale, get_locale
 from werkzeug.exceptions import HTTPException
 
 from ..extension import TOKEN_HEADER, ConsentUI, consent_ui
+from ..minify import minify
 from ..policy import CONSENT_MODE_TYPES, LANGUAGES, Policy
 from ..resources import STATIC
 from . import banner, cors, errors, recording
@@ -30,6 +30,13 @@ DAY = 24 * 3600
 
 bp = Blueprint("consent_embed", __name__)
 bp.register_error_handler(HTTPException, errors.handle)
+
+
+@bp.after_request
+def _preflight(response: Response) -> Response:
+    """The dialog of a visitor who chose is fetched with the token header, which
+    makes the browser ask first (Flask answers OPTIONS itself, without the view)."""
+    return cors.add_headers(response) if request.method == "OPTIONS" else response
 
 
 @dataclass(frozen=True)
@@ -105,7 +112,7 @@ def script() -> Asset:
         if source.count(CONFIG_MARKER) != 1:
             raise RuntimeError(f"consent.js must hold {CONFIG_MARKER} exactly once")
         config = json.dumps(snippet_config(ConsentUI.state().policy), separators=(",", ":"))
-        return Asset.of(rjsmin.jsmin(source.replace(CONFIG_MARKER, config)), "text/javascript")
+        return Asset.of(minify(source.replace(CONFIG_MARKER, config)), "text/javascript")
 
     return ConsentUI.state().cached("consent.js", build)
 

@@ -113,7 +113,9 @@
   const placeholder = (el) => {
     const key = el.dataset.consent.split(' ').find((k) => !has(k));
     const t = C.texts[lang] || Object.values(C.texts)[0];
-    const say = (s) => s.replace('%(service)s', el.dataset.consentService || t.labels[key]).replace('%(category)s', t.labels[key]);
+    // Without data-consent-service, the embed's host names it.
+    const service = el.dataset.consentService || new URL(el.dataset.src, location).hostname;
+    const say = (s) => s.replace('%(service)s', service).replace('%(category)s', t.labels[key]);
     const ph = d.createElement('div');
     ph.className = 'cu cu-ph';
     ph.lang = lang || Object.keys(C.texts)[0];
@@ -122,8 +124,16 @@
     ph.firstChild.textContent = say(t.blocked);
     ph.lastChild.textContent = say(t.allow);
     ph.lastChild.onclick = () => choose('custom', [...(state?.granted || []), key], 'placeholder');
-    ph.style.width = el.offsetWidth + 'px';
-    ph.style.minHeight = el.offsetHeight + 'px';
+    // Exactly the box of the element it stands for, styled or not: nothing moves.
+    const box = getComputedStyle(el).display;
+    Object.assign(ph.style, {
+      display: box == 'inline' ? 'inline-block' : box,
+      boxSizing: 'border-box',
+      overflow: 'auto',
+      width: el.offsetWidth + 'px',
+      height: el.offsetHeight + 'px',
+      verticalAlign: getComputedStyle(el).verticalAlign,
+    });
     el.hidden = true;
     el.before(ph);
     css('consent');
@@ -168,7 +178,8 @@
     try {
       if (sessionStorage['consent-ui:verified'] == token) return;
     } catch (e) { /* storage disabled: ask on every page */ }
-    api('GET').then((r) => {
+    // After the granted scripts: they never wait for the server.
+    queue.then(() => api('GET')).then((r) => {
       if (r.status == 404 && state?.token == token) forget();
       else if (r.ok) sessionStorage['consent-ui:verified'] = token;
     }).catch(() => { /* offline: ask again on the next page */ });
@@ -250,14 +261,19 @@
       const list = [...f.querySelectorAll('[name=category]:checked:enabled')].map((i) => i.value);
       choose(e.submitter?.value || 'custom', list, f.elements.surface.value).catch(console.error);
     });
-    // "close" does not bubble: catch it on the way down, and give focus back.
-    root.addEventListener('close', () => opener?.focus(), true);
-    // Tab stays inside the dialog: from its last button (Save) back to its first (Close).
-    // The browser already wraps Shift+Tab inside a modal dialog.
+    // "close" does not bubble: catch it on the way down, drop the switches that were
+    // not saved (they would show next time as if they were), and give focus back.
+    root.addEventListener('close', (e) => {
+      e.target.querySelector('form')?.reset();
+      opener?.focus();
+    }, true);
+    // Tab stays inside the dialog both ways: from its last button (Save) to its first
+    // (Close) and back. Chromium would leave the page for its own toolbar.
     root.addEventListener('keydown', (e) => {
       const b = dialog()?.querySelectorAll('button');
-      if (e.key == 'Tab' && !e.shiftKey && d.activeElement == b?.[b.length - 1]) {
-        b[0].focus();
+      const [from, to] = e.shiftKey ? [b?.[0], b?.[b.length - 1]] : [b?.[b.length - 1], b?.[0]];
+      if (e.key == 'Tab' && to && (d.activeElement == from || e.shiftKey && d.activeElement == dialog())) {
+        to.focus();
         e.preventDefault();
       }
     });
