@@ -22,10 +22,12 @@ def apply(response: Response) -> Response:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     if response.mimetype == "text/html":
+        # A view may let other origins frame it (the demo's stand-in for an embed).
+        ancestors = " ".join(("'self'", *g.get("csp_frame_ancestors", ())))
         response.headers.setdefault(
             "Content-Security-Policy",
             f"default-src 'self'; script-src 'self' 'nonce-{nonce()}'; style-src 'self'; "
             "img-src 'self' data:; frame-src 'self'; object-src 'none'; base-uri 'none'; "
-            "form-action 'self'; frame-ancestors 'self'",
+            f"form-action 'self'; frame-ancestors {ancestors}",
         )
     return response

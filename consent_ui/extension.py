@@ -12,14 +12,14 @@ from datetime import timedelta
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Flask, current_app, g, request
+from flask import Blueprint, Flask, current_app, g, request
 from flask_babel import Babel, get_babel, get_locale
 
 from .config import Settings
 from .consent import Consent
 from .errors import ConsentRequired, ConsentUIError
 from .policy import Policy, load_policy
-from .resources import TRANSLATIONS
+from .resources import TEMPLATES, TRANSLATIONS
 from .store import ConsentStore
 from .token import ConsentSigner
 
@@ -88,6 +88,8 @@ class ConsentUI:
                 default_translation_directories=str(TRANSLATIONS),
             )
 
+        # Our templates for any host app, behind the host's own folder (which may override).
+        app.register_blueprint(Blueprint("consent_ui", __name__, template_folder=str(TEMPLATES)))
         for blueprint in (api.bp, embed.bp, pages.bp):
             app.register_blueprint(blueprint)
         # Domain errors are ours wherever they are raised; HTTP errors only in our

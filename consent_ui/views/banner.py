@@ -90,7 +90,7 @@ def shown_text(surface: str, lang: str, *, gpc: bool) -> tuple[str, str] | None:
                 text = " ".join(embed_texts().values())
         else:
             # A space after each tag keeps "Reject all" and "Accept all" apart.
-            html = render(lang, (surface,), gpc=gpc).replace(">", "> ")
+            html = str(render(lang, (surface,), gpc=gpc)).replace(">", "> ")
             text = " ".join(Markup(html).striptags().split())  # noqa: S704 - our own HTML
         return hashlib.sha256(text.encode()).hexdigest(), text
 

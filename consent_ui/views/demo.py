@@ -8,7 +8,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, g, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from .. import i18n
@@ -64,5 +64,7 @@ def ad(slug: str) -> str:
 
 @bp.get("/demo/partner-video")
 def partner_video() -> str:
-    """Stands in for a third-party embed (a video player) in a gated iframe."""
+    """Stands in for a third-party embed (a video player) in a gated iframe, on this
+    server's pages and on those of the allowed origins (examples/static-site)."""
+    g.csp_frame_ancestors = sorted(ConsentUI.state().settings.allowed_origins)
     return render_template("demo/partner_video.html")

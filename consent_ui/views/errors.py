@@ -39,7 +39,7 @@ def _http_message(status: int) -> str:
 
 
 def wants_json() -> bool:
-    if request.path.startswith("/api/"):
+    if request.path == "/api" or request.path.startswith(("/api/", "/.well-known/")):
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return best == "application/json"
