@@ -53,7 +53,7 @@ class Choice:
         if action is None:
             raise MissingField("action")
         if action not in actions:
-            raise InvalidField("action", " or ".join(actions))
+            raise InvalidField("action", allowed=actions)
         categories: frozenset[str] = frozenset()
         if action == "custom":
             if "categories" not in data:
@@ -61,13 +61,13 @@ class Choice:
             categories = _categories(data["categories"], policy)
         surface = data.get("surface", "api")
         if surface not in SURFACES:
-            raise InvalidField("surface", ", ".join(SURFACES))
+            raise InvalidField("surface", allowed=SURFACES)
         lang = data.get("lang") or default_lang
         if lang not in LANGUAGES:
-            raise InvalidField("lang", " or ".join(LANGUAGES))
+            raise InvalidField("lang", allowed=LANGUAGES)
         gpc = data.get("gpc", False)
         if not isinstance(gpc, bool):
-            raise InvalidField("gpc", "true or false")
+            raise InvalidField("gpc", allowed=("true", "false"))
         return cls(
             action=action,
             categories=categories,
@@ -80,7 +80,7 @@ class Choice:
 
 def _categories(value: Any, policy: Policy) -> frozenset[str]:
     if not isinstance(value, list) or not all(isinstance(k, str) for k in value):
-        raise InvalidField("categories", "a list of category keys")
+        raise InvalidField("categories", kind="keys")
     for key in value:
         if key not in policy.keys:
             raise UnknownCategory(key)
@@ -92,10 +92,10 @@ def _page(value: Any) -> str | None:
     if value is None or value == "":
         return None
     if not isinstance(value, str) or len(value) > _MAX_PAGE:
-        raise InvalidField("page", f"a path of at most {_MAX_PAGE} characters")
+        raise InvalidField("page", kind="path", limit=_MAX_PAGE)
     path = urlsplit(value).path
     if not path.startswith("/"):
-        raise InvalidField("page", "a path starting with /")
+        raise InvalidField("page", kind="path", limit=_MAX_PAGE)
     return path
 
 

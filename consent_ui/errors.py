@@ -66,18 +66,33 @@ class InvalidJSON(InvalidRequest):
 
 
 class InvalidField(InvalidRequest):
+    """A field with a value outside ``allowed``, or not of its ``kind``: "keys" (a list
+    of category keys) or "path" (at most ``limit`` characters)."""
+
     code = "invalid_field"
 
-    def __init__(self, field: str, expected: str) -> None:
-        super().__init__(field, expected)
+    def __init__(
+        self, field: str, allowed: tuple[str, ...] = (), kind: str = "", limit: int = 0
+    ) -> None:
+        super().__init__(field, allowed, kind, limit)
         self.field = field
-        self.expected = expected
+        self.allowed = allowed
+        self.kind = kind
+        self.limit = limit
 
     def message(self, _: Gettext) -> str:
-        return _("The field “%(field)s” is invalid: expected %(expected)s.") % {
-            "field": self.field,
-            "expected": self.expected,
-        }
+        if self.allowed:
+            return _("The field “%(field)s” must be one of: %(allowed)s.") % {
+                "field": self.field,
+                "allowed": ", ".join(self.allowed),
+            }
+        if self.kind == "keys":
+            return _("The field “%(field)s” must be a list of category keys.") % {
+                "field": self.field
+            }
+        return _(
+            "The field “%(field)s” must be a path starting with /, of at most %(limit)d characters."
+        ) % {"field": self.field, "limit": self.limit}
 
 
 class MissingField(InvalidRequest):

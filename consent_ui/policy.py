@@ -76,16 +76,16 @@ class Declaration:
 
 @dataclass(frozen=True)
 class Service:
-    name: str
-    provider: str
+    name: Text
+    provider: Text
     privacy_url: str | None
     cookies: tuple[Declaration, ...]
     storage: tuple[Declaration, ...]
 
     def to_json(self, lang: str) -> dict[str, Any]:
         return {
-            "name": self.name,
-            "provider": self.provider,
+            "name": self.name(lang),
+            "provider": self.provider(lang),
             "privacy_url": self.privacy_url,
             "cookies": [c.to_json(lang) for c in self.cookies],
             "storage": [s.to_json(lang) for s in self.storage],
@@ -128,7 +128,7 @@ class Controller:
 
     name: str
     email: str
-    address: str
+    address: Text
 
 
 @dataclass(frozen=True)
@@ -233,6 +233,12 @@ class _Reader:
             self.string(value[lang], f"{key}.{lang}")
         return Text(dict(value))
 
+    def text_or_string(self, value: Any, key: str) -> Text:
+        """A text in every language, or one string for all (a brand name, an address)."""
+        if isinstance(value, str):
+            return Text(dict.fromkeys(LANGUAGES, self.string(value, key)))
+        return self.text(value, key)
+
     def policy(self, data: dict) -> Policy:
         self.table(
             data,
@@ -267,7 +273,7 @@ class _Reader:
         return Controller(
             name=self.string(value["name"], "controller.name"),
             email=email,
-            address=self.string(value["address"], "controller.address"),
+            address=self.text_or_string(value["address"], "controller.address"),
         )
 
     def category(self, key: str, value: Any) -> Category:
@@ -335,8 +341,8 @@ class _Reader:
                 for i, item in enumerate(items)
             )
         return Service(
-            name=self.string(value["name"], f"{where}.name"),
-            provider=self.string(value["provider"], f"{where}.provider"),
+            name=self.text_or_string(value["name"], f"{where}.name"),
+            provider=self.text_or_string(value["provider"], f"{where}.provider"),
             privacy_url=privacy_url,
             cookies=declarations["cookies"],
             storage=declarations["storage"],
