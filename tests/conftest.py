@@ -67,7 +67,9 @@ class ConsentActions:
     def __init__(self, client: FlaskClient) -> None:
         self.client = client
 
-    def choose(self, action: str, categories: list[str] | None = None, **fields: Any) -> TestResponse:
+    def choose(
+        self, action: str, categories: list[str] | None = None, **fields: Any
+    ) -> TestResponse:
         body: dict[str, Any] = {"action": action, **fields}
         if categories is not None:
             body["categories"] = categories
@@ -102,5 +104,6 @@ def assert_error(response: TestResponse, status: int, code: str) -> dict[str, An
     assert set(body) == {"error"}
     assert set(body["error"]) == {"code", "message"}
     assert body["error"]["code"] == code
-    assert isinstance(body["error"]["message"], str) and body["error"]["message"].strip()
+    assert isinstance(body["error"]["message"], str)
+    assert body["error"]["message"].strip()
     return body["error"]

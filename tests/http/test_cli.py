@@ -1,0 +1,149 @@
+"""``flask consent retention``: anonymise the records of consent ids inactive for longer
+than the retention period (3 years by default), or count them with ``--dry-run``."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+import time_machine
+from click.testing import Result
+from flask.testing import FlaskCliRunner
+
+from consent_ui import create_app
+from consent_ui.extension import ConsentUI
+from consent_ui.store import ConsentStore, Record
+
+NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
+ALICE = "11111111-1111-4111-8111-111111111111"
+BOB = "22222222-2222-4222-8222-222222222222"
+CAROL = "33333333-3333-4333-8333-333333333333"
+
+
+def record(consent_id: str, created_at: str, action: str = "accept_all") -> Record:
+    return Record(
+        consent_id=consent_id,
+        created_at=created_at,
+        action=action,
+        categories=("essential",),
+        revision=1,
+        text_hash=None,
+        lang="en",
+        surface="api",
+        page="/",
+        gpc=False,
+        expires_at=None,
+        ip_prefix="203.0.113.0",
+    )
+
+
+@pytest.fixture
+def old_log(store: ConsentStore) -> ConsentStore:
+    # Alice: inactive for 4 years. Bob: 4 years ago, and again last month.
+    # Carol: 2 years ago.
+    store.append(record(ALICE, "2022-01-10T08:00:00Z"))
+    store.append(record(ALICE, "2022-02-10T08:00:00Z", "withdraw"))
+    store.append(record(BOB, "2022-01-10T08:00:00Z"))
+    store.append(record(BOB, "2026-02-01T08:00:00Z", "reject_all"))
+    store.append(record(CAROL, "2024-03-01T08:00:00Z"))
+    return store
+
+
+def ids(store: ConsentStore) -> list[tuple[str, str | None]]:
+    conn = sqlite3.connect(store.path)
+    try:
+        return conn.execute("SELECT consent_id, ip_prefix FROM consent_log ORDER BY id").fetchall()
+    finally:
+        conn.close()
+
+
+def retention(runner: FlaskCliRunner, *args: str) -> Result:
+    with time_machine.travel(NOW, tick=False):
+        return runner.invoke(args=["consent", "retention", *args])
+
+
+def test_dry_run_counts_and_changes_nothing(runner: FlaskCliRunner, old_log: ConsentStore) -> None:
+    before = ids(old_log)
+    result = retention(runner, "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert result.output == (
+        "would anonymise 2 records of 1 consent ids inactive since before 2023-03-02T12:00:00Z\n"
+    )
+    assert ids(old_log) == before
+
+
+def test_retention_anonymises_inactive_ids(runner: FlaskCliRunner, old_log: ConsentStore) -> None:
+    result = retention(runner)
+    assert result.exit_code == 0, result.output
+    assert result.output == (
+        "anonymised 2 records of 1 consent ids inactive since before 2023-03-02T12:00:00Z\n"
+    )
+    assert ids(old_log) == [
+        ("anonymised", None),
+        ("anonymised", None),
+        (BOB, "203.0.113.0"),
+        (BOB, "203.0.113.0"),
+        (CAROL, "203.0.113.0"),
+    ]
+    again = retention(runner)
+    assert again.output == (
+        "anonymised 0 records of 0 consent ids inactive since before 2023-03-02T12:00:00Z\n"
+    )
+
+
+def test_days_option(runner: FlaskCliRunner, old_log: ConsentStore) -> None:
+    result = retention(runner, "--days", "365")
+    assert result.exit_code == 0, result.output
+    assert result.output == (
+        "anonymised 3 records of 2 consent ids inactive since before 2025-03-01T12:00:00Z\n"
+    )
+    assert [i for i, _ in ids(old_log)] == ["anonymised", "anonymised", BOB, BOB, "anonymised"]
+
+
+def test_days_and_dry_run(runner: FlaskCliRunner, old_log: ConsentStore) -> None:
+    result = retention(runner, "--days", "10", "--dry-run")
+    assert result.output == (
+        "would anonymise 5 records of 3 consent ids inactive since before 2026-02-19T12:00:00Z\n"
+    )
+    assert BOB in {i for i, _ in ids(old_log)}
+
+
+@pytest.mark.parametrize("days", ["0", "-5", "abc", "1.5"])
+def test_bad_days_are_refused(runner: FlaskCliRunner, old_log: ConsentStore, days: str) -> None:
+    before = ids(old_log)
+    result = retention(runner, "--days", days)
+    assert result.exit_code == 2
+    assert "Invalid value for '--days'" in result.output
+    assert ids(old_log) == before
+
+
+def test_the_setting_gives_the_default_period(config: dict[str, Any]) -> None:
+    app = create_app({**config, "CONSENT_RETENTION_DAYS": "30"})
+    store = ConsentUI.state(app).store
+    try:
+        store.append(record(ALICE, "2026-01-15T00:00:00Z"))
+        store.append(record(BOB, "2026-02-15T00:00:00Z"))
+        with time_machine.travel(NOW, tick=False):
+            result = app.test_cli_runner().invoke(args=["consent", "retention"])
+        assert result.output == (
+            "anonymised 1 records of 1 consent ids inactive since before 2026-01-30T12:00:00Z\n"
+        )
+    finally:
+        store.close()
+
+
+def test_empty_log(runner: FlaskCliRunner) -> None:
+    result = retention(runner)
+    assert result.exit_code == 0
+    assert result.output.startswith("anonymised 0 records of 0 consent ids")
+
+
+def test_help(runner: FlaskCliRunner) -> None:
+    result = runner.invoke(args=["consent", "--help"])
+    assert result.exit_code == 0
+    assert "retention" in result.output
+    detail = runner.invoke(args=["consent", "retention", "--help"]).output
+    assert "--dry-run" in detail
+    assert "--days" in detail
