@@ -2,6 +2,7 @@
 """Set-up and everyday commands for consent-ui; needs nothing but Python 3.11+.
 
     python3 dev.py serve      start the service with its demo site on http://127.0.0.1:8000
+                              (and a static page embedding the snippet on :8001)
     python3 dev.py test       lint, then every test (unit, HTTP, browser), installing
                               what is missing first (virtualenv, packages, Chromium)
     python3 dev.py bench      print the snippet's size and speed figures
@@ -101,14 +102,46 @@ def ensure_browser() -> None:
 
 
 def serve(args: list[str]) -> None:
+    """The service with its demo on :8000, and a plain static page on :8001 that embeds
+    the snippet from another origin."""
     ensure_venv("serve")
     host = os.environ.get("HOST", "127.0.0.1")
-    port = os.environ.get("PORT", "8000")
-    say(f"consent-ui on http://{host}:{port}/ (log: instance/consent.db)")
-    os.execv(
-        BIN / "flask",
-        [str(BIN / "flask"), "--app", "app", "run", "--host", host, "--port", port, *args],
+    port = int(os.environ.get("PORT", "8000"))
+    origin = f"http://{host}:{port}"
+    page_port = port + 1
+    env = dict(os.environ)
+    env.setdefault(
+        "CONSENT_ALLOWED_ORIGINS", f"http://{host}:{page_port},http://localhost:{page_port}"
     )
+    example = subprocess.Popen(
+        [
+            PYTHON,
+            "examples/static_site.py",
+            "--host",
+            host,
+            "--port",
+            str(page_port),
+            "--consent",
+            origin,
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    say(f"demo site and consent service: {origin}/ (consent log: instance/consent.db)")
+    say(f"a page on another site embedding the snippet: http://localhost:{page_port}/")
+    try:
+        subprocess.run(
+            [BIN / "flask", "--app", "app", "run", "--host", host, "--port", str(port), *args],
+            cwd=ROOT,
+            env=env,
+            check=False,
+        )
+    except KeyboardInterrupt:
+        pass
+    finally:
+        example.terminate()
+        example.wait()
 
 
 def test(args: list[str]) -> None:
@@ -129,8 +162,11 @@ def bench(args: list[str]) -> None:
 
 
 def messages(args: list[str]) -> None:
+    """Extract the messages, then update both catalogues (keeping their headers, which
+    hold the language and the plural rule, and dropping obsolete entries)."""
     ensure_venv("test")
     pot = ROOT / "translations" / "messages.pot"
+    keywords = ["-k", "_", "-k", "gettext", "-k", "ngettext:1,2", "-k", "lazy_gettext"]
     run(
         BIN / "pybabel",
         "extract",
@@ -138,12 +174,7 @@ def messages(args: list[str]) -> None:
         "--omit-header",
         "-F",
         "babel.cfg",
-        "-k",
-        "_",
-        "-k",
-        "gettext",
-        "-k",
-        "ngettext:1,2",
+        *keywords,
         "-o",
         pot,
         ".",
@@ -152,7 +183,7 @@ def messages(args: list[str]) -> None:
         BIN / "pybabel",
         "update",
         "--no-fuzzy-matching",
-        "--omit-header",
+        "--ignore-obsolete",
         "-i",
         pot,
         "-d",

@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import shutil
-import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -24,23 +21,15 @@ import pytest
 from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
-from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
 from consent_ui import create_app
 from consent_ui.extension import ConsentUI
+from examples.harness import CHROMIUM_ARGS, LiveServer, chromium_executable, free_port, serve
 from examples.static_site import make_app as example_site
 
 PAGES = Path(__file__).resolve().parent / "pages"
 SECRET = "browser-test-secret"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-gpu",
-]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -48,29 +37,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if here in Path(str(item.fspath)).resolve().parents:
             item.add_marker(pytest.mark.browser)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@dataclass
-class LiveServer:
-    url: str
-    server: BaseWSGIServer
-    app: Any = None
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-def serve(wsgi_app: Any, port: int = 0) -> LiveServer:
-    server = make_server("127.0.0.1", port, wsgi_app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return LiveServer(f"http://127.0.0.1:{server.server_port}", server, wsgi_app)
 
 
 @dataclass
@@ -139,9 +105,7 @@ def consent_server(consent_config: dict[str, Any]) -> Iterator[LiveServer]:
 
 
 @pytest.fixture
-def make_consent_server(
-    tmp_path: Path, site_port: int
-) -> Iterator[Callable[..., LiveServer]]:
+def make_consent_server(tmp_path: Path, site_port: int) -> Iterator[Callable[..., LiveServer]]:
     """Another consent server with its own configuration (rotation, revisions, …)."""
     started: list[LiveServer] = []
 
@@ -183,17 +147,6 @@ def store_of(live: LiveServer):
     return ConsentUI.state(app).store
 
 
-def chromium_executable(playwright: Playwright) -> str | None:
-    """None to use Playwright's own Chromium; else the system's."""
-    if Path(playwright.chromium.executable_path).exists():
-        return None
-    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
-        found = shutil.which(name)
-        if found:
-            return found
-    pytest.exit("No Chromium: run `python3 dev.py test`, which installs one.", returncode=3)
-
-
 @pytest.fixture(scope="session")
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as p:
@@ -202,9 +155,11 @@ def playwright() -> Iterator[Playwright]:
 
 @pytest.fixture(scope="session")
 def browser(playwright: Playwright) -> Iterator[Browser]:
-    browser = playwright.chromium.launch(
-        executable_path=chromium_executable(playwright), args=CHROMIUM_ARGS
-    )
+    try:
+        executable = chromium_executable(playwright)
+    except RuntimeError as e:
+        pytest.exit(str(e), returncode=3)
+    browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
     yield browser
     browser.close()
 
@@ -271,6 +226,54 @@ class ConsentPage:
 
     def state(self) -> Any:
         return self.page.evaluate("window.consentUI.get()")
+
+    def record_changes(self) -> None:
+        """Before navigating: keep a JSON copy of every ``consentui:change`` detail in
+        ``window.consentChanges`` (see ``changes()``)."""
+        self.page.add_init_script(
+            "window.consentChanges = [];"
+            "document.addEventListener('consentui:change', (e) =>"
+            " window.consentChanges.push(JSON.parse(JSON.stringify(e.detail))));"
+        )
+
+    def changes(self) -> list[Any]:
+        return self.page.evaluate("window.consentChanges")
+
+    def requests_to(self, origin: str) -> list[str]:
+        """From now on, each request of the page to ``origin`` as "METHOD /path?query",
+        in the order the page made them (the returned list fills as it goes)."""
+        seen: list[str] = []
+
+        def note(request: Any) -> None:
+            if request.url.startswith(origin + "/"):
+                seen.append(f"{request.method} {request.url[len(origin) :]}")
+
+        self.page.on("request", note)
+        return seen
+
+    def preset_consent(self, live: LiveServer, granted: list[str], url: str) -> str:
+        """A returning visitor: a consent cookie for ``url``'s host holding a token
+        signed by ``live`` (required categories added; nothing logged). Returns it."""
+        from consent_ui.consent import new_consent_id
+
+        state = ConsentUI.state(live.app)
+        granted = [*state.policy.required_keys, *granted]
+        token, _ = state.signer.sign(new_consent_id(), granted, state.policy)
+        cookie = {"name": state.settings.cookie_name, "value": token, "url": url}
+        self.page.context.add_cookies([cookie])
+        return token
+
+    def decide(self, name: str, within: str = "[data-consent-banner]") -> None:
+        """Click a choice and wait until the snippet has applied the server's answer
+        (its ``consentui:change``; needs ``record_changes()`` before the page loaded)."""
+        done = len(self.changes()) + 1
+        self.action(name, within).click()
+        self.wait_for(f"window.consentChanges.length >= {done}")
+
+    def wait_for_runs(self, *categories: str) -> None:
+        """Until each demo tracker of ``categories`` has run."""
+        runs = " && ".join(f"window.demoTrackerRuns.{c}" for c in categories)
+        self.wait_for(f"window.demoTrackerRuns && {runs}")
 
 
 @pytest.fixture
