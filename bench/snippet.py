@@ -32,6 +32,7 @@ from examples.harness import CHROMIUM_ARGS, chromium_executable, free_port, serv
 from examples.static_site import make_app as example_site  # noqa: E402
 
 BUDGET = 5000  # bytes of gzip: "5 KB" read strictly
+INLINE_PAGES = ("/?lang=en", "/?lang=fr", "/ads/studio-bastos?lang=fr", "/cookies?lang=fr")
 #: What counts as consent UI (the example's trackers are served by the same host).
 UI_PATHS = ("/consent.js", "/consent.css", "/consent-preferences.css", "/consent/", "/api/")
 
@@ -164,14 +165,21 @@ def returning_visit(browser: Any, url: str, recorder: Recorder) -> dict:
     }
 
 
-def demo_banner_bytes(consent_url: str, browser: Any) -> tuple[int, int]:
-    """The banner rendered inline on a page of the service itself (raw, gzip)."""
-    context = browser.new_context(locale="fr-FR")
-    page = context.new_page()
-    page.goto(consent_url + "/?lang=fr")
-    html = page.evaluate("document.querySelector('[data-consent-ui]').outerHTML").encode()
-    context.close()
-    return len(html), len(gzip.compress(html, 9))
+def inline_banner_bytes(app: Any, paths: tuple[str, ...]) -> list[tuple[str, int, int]]:
+    """What the banner adds to the service's own pages, where it is part of the HTML:
+    gzip of the page with the banner minus gzip of the same page after a choice."""
+    rows = []
+    for path in paths:
+        client = app.test_client()
+        shown = client.get(path).data
+        client.post("/api/consent", json={"action": "reject_all"})
+        hidden = client.get(path).data
+        rows.append((path, len(shown) - len(hidden), _gz(shown) - _gz(hidden)))
+    return rows
+
+
+def _gz(data: bytes) -> int:
+    return len(gzip.compress(data, 9))
 
 
 def ms(values: list[float]) -> str:
@@ -235,8 +243,9 @@ def main() -> int:
                     f"{len(back['ui_requests_before_trackers'])}"
                 )
                 print(f"  banner fetched: {'yes' if back['banner_fetched'] else 'no'}")
-                raw, packed = demo_banner_bytes(consent.url, browser)
-                print(f"\nBanner rendered inline by the service (fr): raw {raw} B, gzip {packed} B")
+                print("\nBanner inline on the service's own pages (what it adds to the page):")
+                for path, raw, packed in inline_banner_bytes(app, INLINE_PAGES):
+                    print(f"  {path:30} raw {raw:6} B   gzip {packed:5} B")
                 browser.close()
         finally:
             site.stop()

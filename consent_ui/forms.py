@@ -23,7 +23,7 @@ def choice_data(form: MultiDict[str, str]) -> dict[str, Any]:
         "action": form.get("action"),
         "categories": form.getlist("category"),
         "surface": surface if surface in FORM_SURFACES else "banner",
-        "page": urlsplit(safe_next(form.get("page"))).path,
+        "page": urlsplit(safe_next(form.get("page") or form.get("next"))).path,
         "lang": form.get("lang") or None,
     }
 

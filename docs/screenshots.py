@@ -1,6 +1,6 @@
 """Regenerate the README's screenshots (the French banner and preferences dialog).
 
-    .venv/bin/python docs/screenshots.py
+.venv/bin/python docs/screenshots.py
 """
 
 from __future__ import annotations

@@ -74,28 +74,35 @@ class Asset:
 
 
 def snippet_config(policy: Policy) -> dict[str, Any]:
-    """The policy data and texts the snippet needs, in both languages."""
+    """The policy data and texts the snippet needs, in both languages; no more (its
+    gzip bytes count toward the first-visit budget)."""
     state = ConsentUI.state()
     texts = {}
     for lang in LANGUAGES:
         with force_locale(lang):
             texts[lang] = {
-                "labels": {c.key: c.label(lang) for c in policy.categories if not c.required},
+                # In the middle of a sentence, as the banner writes them too.
+                "labels": {
+                    c.key: c.label(lang).lower() for c in policy.categories if not c.required
+                },
                 **banner.embed_texts(),
             }
     covered = {m for c in policy.categories for m in c.consent_mode}
     return {
         "revision": policy.revision,
+        "lang": state.settings.default_locale,
         "cookie": state.settings.cookie_name,
         "maxAge": state.settings.max_age_days * DAY,
         "header": TOKEN_HEADER,
         # Consent Mode types no category covers: denied in the default like the rest.
         "gcm": policy.google_consent_mode
         and {m: "denied" for m in CONSENT_MODE_TYPES if m not in covered},
+        # Required categories are never withdrawn: no cookies to delete for them.
         "categories": [
-            {
+            {"key": c.key, "required": True, "modes": list(c.consent_mode)}
+            if c.required
+            else {
                 "key": c.key,
-                "required": c.required,
                 "modes": list(c.consent_mode),
                 "cookies": [d.pattern for d in c.cookies],
                 "storage": [d.pattern for d in c.storage],
@@ -111,7 +118,9 @@ def script() -> Asset:
         source = (STATIC / "js" / "consent.js").read_text()
         if source.count(CONFIG_MARKER) != 1:
             raise RuntimeError(f"consent.js must hold {CONFIG_MARKER} exactly once")
-        config = json.dumps(snippet_config(ConsentUI.state().policy), separators=(",", ":"))
+        config = json.dumps(
+            snippet_config(ConsentUI.state().policy), separators=(",", ":"), ensure_ascii=False
+        )
         return Asset.of(minify(source.replace(CONFIG_MARKER, config)), "text/javascript")
 
     return ConsentUI.state().cached("consent.js", build)
@@ -137,7 +146,7 @@ def consent_js() -> Response:
     return script().response(max_age=_max_age())
 
 
-@bp.get("/<any(consent, 'consent-preferences'):name>.css")
+@bp.get(f"/<any({', '.join(map(repr, STYLESHEETS))}):name>.css")
 def consent_css(name: str) -> Response:
     return stylesheet(name).response(max_age=_max_age())
 

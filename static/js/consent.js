@@ -29,7 +29,7 @@
   const base = new URL(d.currentScript.src).origin;
   const gpc = navigator.globalPrivacyControl === true;
   const lang = [d.documentElement.lang, ...navigator.languages]
-    .map((l) => (l || '').slice(0, 2).toLowerCase()).find((l) => C.texts[l]) || '';
+    .map((l) => (l || '').slice(0, 2).toLowerCase()).find((l) => C.texts[l]) || C.lang;
   const ran = {};
   const loading = {};
   const loaded = {};
@@ -112,13 +112,13 @@
   // A stand-in that names the service and lets the visitor allow its category in place.
   const placeholder = (el) => {
     const key = el.dataset.consent.split(' ').find((k) => !has(k));
-    const t = C.texts[lang] || Object.values(C.texts)[0];
+    const t = C.texts[lang];
     // Without data-consent-service, the embed's host names it.
     const service = el.dataset.consentService || new URL(el.dataset.src, location).hostname;
     const say = (s) => s.replace('%(service)s', service).replace('%(category)s', t.labels[key]);
     const ph = d.createElement('div');
     ph.className = 'cu cu-ph';
-    ph.lang = lang || Object.keys(C.texts)[0];
+    ph.lang = lang;
     ph.dataset.consentPlaceholder = key;
     ph.innerHTML = '<p></p><button type="button" class="cu-btn" data-consent-action="allow"></button>';
     ph.firstChild.textContent = say(t.blocked);
@@ -151,7 +151,7 @@
   const choose = (action, categories, surface) => api('POST', {
     action, categories, surface, page: location.pathname, lang, gpc,
   }).then((r) => {
-    if (!r.ok) throw Error('consent-ui: choice not saved, ' + r.status);
+    if (!r.ok) throw Error('consent-ui: ' + r.status);
     return r.json();
   }).then((j) => {
     // Where the server's cookie is out of reach (another site), keep the token here.
@@ -168,7 +168,7 @@
   };
 
   const withdraw = () => api('DELETE', { surface: 'api', page: location.pathname }).then((r) => {
-    if (!r.ok && r.status != 404) throw Error('consent-ui: withdrawal failed, ' + r.status);
+    if (!r.ok && r.status != 404) throw Error('consent-ui: ' + r.status);
     return forget().then(() => null);
   });
 
@@ -179,10 +179,11 @@
       if (sessionStorage['consent-ui:verified'] == token) return;
     } catch (e) { /* storage disabled: ask on every page */ }
     // After the granted scripts: they never wait for the server.
-    queue.then(() => api('GET')).then((r) => {
+    // The body is read so that the request ends (tools waiting for an idle network).
+    queue.then(() => api('GET')).then((r) => r.text().then(() => {
       if (r.status == 404 && state?.token == token) forget();
       else if (r.ok) sessionStorage['consent-ui:verified'] = token;
-    }).catch(() => { /* offline: ask again on the next page */ });
+    })).catch(() => { /* offline: ask again on the next page */ });
   };
 
   const update = (next) => {
