@@ -120,11 +120,8 @@
     ph.className = 'cu cu-ph';
     ph.lang = lang;
     ph.dataset.consentPlaceholder = key;
-    ph.innerHTML = '<p></p><button type="button" class="cu-btn" data-consent-action="allow"></button>';
-    ph.firstChild.textContent = say(t.blocked);
-    ph.lastChild.textContent = say(t.allow);
-    ph.lastChild.onclick = () => choose('custom', [...(state?.granted || []), key], 'placeholder');
-    // Exactly the box of the element it stands for, styled or not: nothing moves.
+    // Exactly the box of the element it stands for, at once; its content once styled,
+    // so that nothing moves, around it or inside it.
     const box = getComputedStyle(el).display;
     Object.assign(ph.style, {
       display: box == 'inline' ? 'inline-block' : box,
@@ -136,7 +133,12 @@
     });
     el.hidden = true;
     el.before(ph);
-    css('consent');
+    css('consent').then(() => {
+      ph.innerHTML = '<p></p><button type="button" class="cu-btn" data-consent-action="allow"></button>';
+      ph.firstChild.textContent = say(t.blocked);
+      ph.lastChild.textContent = say(t.allow);
+      ph.lastChild.onclick = () => choose('custom', [...(state?.granted || []), key], 'placeholder');
+    });
   };
 
   /* ---- talking to the server ---- */
