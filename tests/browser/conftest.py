@@ -171,6 +171,12 @@ def context(browser: Browser) -> Iterator[BrowserContext]:
     context.close()
 
 
+@pytest.fixture(params=("same_site", "cross_site"))
+def origin(request: pytest.FixtureRequest, site: Site) -> str:
+    """The example site as another origin of the same site, then as another site."""
+    return getattr(site, request.param)
+
+
 @pytest.fixture
 def page(context: BrowserContext) -> Iterator[Page]:
     page = context.new_page()
@@ -279,3 +285,23 @@ class ConsentPage:
 @pytest.fixture
 def ui(page: Page) -> ConsentPage:
     return ConsentPage(page)
+
+
+@pytest.fixture
+def new_ui(browser: Browser) -> Iterator[Callable[..., ConsentPage]]:
+    """A page in a fresh context of its own (locale, viewport, colour scheme…); any
+    JavaScript error on it fails the test, as with the ``page`` fixture."""
+    contexts = []
+    errors: list[str] = []
+
+    def make(**options: Any) -> ConsentPage:
+        context = browser.new_context(**{"locale": "en-GB", **options})
+        contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        return ConsentPage(page)
+
+    yield make
+    for context in contexts:
+        context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"

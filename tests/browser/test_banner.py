@@ -4,11 +4,8 @@ equal prominence of Accept all and Reject all, and a banner that covers nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Any
-
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from consent_ui.consent import Consent
 from consent_ui.extension import ConsentUI
@@ -43,26 +40,6 @@ TEXTS = {
         "manage": "Gestion des cookies",
     },
 }
-
-
-@pytest.fixture
-def new_ui(browser: Browser) -> Iterator[Callable[..., ConsentPage]]:
-    """A page in a fresh context of its own (locale, viewport, colour scheme…); any
-    JavaScript error on it fails the test, as with the ``page`` fixture."""
-    contexts = []
-    errors: list[str] = []
-
-    def make(**options: Any) -> ConsentPage:
-        context = browser.new_context(**{"locale": "en-GB", **options})
-        contexts.append(context)
-        page = context.new_page()
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        return ConsentPage(page)
-
-    yield make
-    for context in contexts:
-        context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
 
 
 def consent_of(ui: ConsentPage, live: LiveServer) -> Consent | None:

@@ -8,12 +8,11 @@ Content-Security-Policy: the demo's strict CSP stays on (no ``bypass_csp``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from examples.harness import LiveServer
 from tests.browser.conftest import ConsentPage
@@ -33,24 +32,6 @@ DIALOG_MUST_RUN = {
 }
 
 axe = Axe()
-
-
-@pytest.fixture
-def new_ui(browser: Browser) -> Iterator[Callable[..., ConsentPage]]:
-    contexts = []
-    errors: list[str] = []
-
-    def make(**options: Any) -> ConsentPage:
-        context = browser.new_context(**{"locale": "en-GB", **options})
-        contexts.append(context)
-        page = context.new_page()
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        return ConsentPage(page)
-
-    yield make
-    for context in contexts:
-        context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
 
 
 def assert_accessible(page: Page, *, must_run: set[str] = MUST_RUN) -> dict[str, Any]:

@@ -15,17 +15,11 @@ from flask_babel import force_locale, gettext
 from consent_ui.extension import ConsentUI
 from tests.browser.conftest import store_of
 
-ORIGINS = ("same_site", "cross_site")
 ALL = ("statistics", "personalization", "marketing")
 DIALOG = "[data-consent-preferences]"
 #: What the snippet fetches to show its UI.
 UI_FETCHES = ("GET /consent/banner", "GET /consent.css", "GET /consent-preferences.css")
 FIRST_VISIT = {"GET /consent.js", "GET /consent.css", "GET /consent/banner?part=banner&lang=en"}
-
-
-@pytest.fixture(params=ORIGINS)
-def origin(request: pytest.FixtureRequest, site) -> str:
-    return getattr(site, request.param)
 
 
 def partner_video(page):

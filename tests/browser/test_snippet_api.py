@@ -7,18 +7,10 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from tests.browser.conftest import store_of
 
-ORIGINS = ("same_site", "cross_site")
 PAGE = "/t/snippet-api.html"
 DIALOG = "[data-consent-preferences]"
-
-
-@pytest.fixture(params=ORIGINS)
-def origin(request: pytest.FixtureRequest, site) -> str:
-    return getattr(site, request.param)
 
 
 def as_event(state: dict) -> dict:

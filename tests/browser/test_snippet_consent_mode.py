@@ -4,9 +4,6 @@ policy's mapping of categories to Consent Mode types."""
 
 from __future__ import annotations
 
-import pytest
-
-ORIGINS = ("same_site", "cross_site")
 GCM_PAGE = "/t/snippet-gcm.html"
 API_PAGE = "/t/snippet-api.html"
 #: The design's mapping; essential covers functionality and security, always granted.
@@ -32,11 +29,6 @@ DEFAULT = ["consent", "default", {**modes(), "wait_for_update": 500}]
 
 def update(*granted: str) -> list:
     return ["consent", "update", modes(*granted)]
-
-
-@pytest.fixture(params=ORIGINS)
-def origin(request: pytest.FixtureRequest, site) -> str:
-    return getattr(site, request.param)
 
 
 def test_default_comes_before_any_tag_and_update_before_the_tag_runs(origin, page, ui):

@@ -9,15 +9,6 @@ the console error that goes with it, are expected).
 
 from __future__ import annotations
 
-import pytest
-
-ORIGINS = ("same_site", "cross_site")
-
-
-@pytest.fixture(params=ORIGINS)
-def origin(request: pytest.FixtureRequest, site) -> str:
-    return getattr(site, request.param)
-
 
 def test_a_strict_csp_page(origin, consent_server, page, ui):
     ui.record_changes()

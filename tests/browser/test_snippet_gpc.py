@@ -4,18 +4,10 @@ says so, and a custom choice that names them turns them on."""
 
 from __future__ import annotations
 
-import pytest
-
 from tests.browser.conftest import store_of
 
-ORIGINS = ("same_site", "cross_site")
 DIALOG = "[data-consent-preferences]"
 GPC = "Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true });"
-
-
-@pytest.fixture(params=ORIGINS)
-def origin(request: pytest.FixtureRequest, site) -> str:
-    return getattr(site, request.param)
 
 
 def test_navigator_gpc_keeps_accept_all_to_statistics(origin, consent_server, page, ui):

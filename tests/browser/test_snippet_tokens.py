@@ -25,15 +25,9 @@ from examples.harness import LiveServer, free_port, serve
 from examples.static_site import make_app as example_site
 from tests.browser.conftest import SECRET
 
-ORIGINS = ("same_site", "cross_site")
 ALL = ("statistics", "personalization", "marketing")
 KEYS = ("essential", *ALL)
 DAY = 24 * 3600
-
-
-@pytest.fixture(params=ORIGINS)
-def origin(request: pytest.FixtureRequest, site) -> str:
-    return getattr(site, request.param)
 
 
 def token(

@@ -13,16 +13,10 @@ from examples.harness import CHROMIUM_ARGS, chromium_executable, free_port, serv
 from examples.static_site import make_app as example_site
 from tests.browser.conftest import ConsentPage, store_of
 
-ORIGINS = ("same_site", "cross_site")
 ALL = ("statistics", "personalization", "marketing")
 DECLARED_COOKIES = {"_ga", "_ga_EXAMPLE", "_fbp"}
 DECLARED_STORAGE = ["recent_searches", "recently_viewed"]
 STORAGE = "Object.keys(localStorage).sort()"
-
-
-@pytest.fixture(params=ORIGINS)
-def origin(request: pytest.FixtureRequest, site) -> str:
-    return getattr(site, request.param)
 
 
 def test_withdrawal_deletes_what_the_trackers_left(origin, consent_server, page, ui):

@@ -13,7 +13,6 @@ import http.client
 import json
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -28,6 +27,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from examples.harness import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -48,12 +49,6 @@ ACTIONS: list[dict[str, Any]] = [
 ]
 # Straight to 127.0.0.1, whatever proxy the environment names.
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
