@@ -101,7 +101,7 @@ class Settings:
             cookie_domain=get("CONSENT_COOKIE_DOMAIN"),
             max_age_days=max_age,
             default_locale=locale,
-            admin_password_hash=get("CONSENT_ADMIN_PASSWORD_HASH"),
+            admin_password_hash=_password_hash(get("CONSENT_ADMIN_PASSWORD_HASH")),
             trusted_proxies=_integer(
                 get("CONSENT_TRUSTED_PROXIES"), "CONSENT_TRUSTED_PROXIES", minimum=0
             ),
@@ -133,6 +133,20 @@ def development_secret(instance: Path) -> str:
         path,
     )
     return path.read_text().strip()
+
+
+def _password_hash(value: Any) -> str | None:
+    """A werkzeug password hash (``method$salt$hash``), never a plain password."""
+    if value is None:
+        return None
+    parts = value.split("$") if isinstance(value, str) else []
+    if len(parts) != 3 or not parts[0].startswith(("scrypt:", "pbkdf2:")):
+        raise ConfigError(
+            "CONSENT_ADMIN_PASSWORD_HASH",
+            "must be a werkzeug password hash (werkzeug.security.generate_password_hash), "
+            "not a password",
+        )
+    return value
 
 
 def _integer(value: Any, key: str, *, minimum: int) -> int:

@@ -288,3 +288,20 @@ def test_create_app_stops_on_a_bad_environment_variable(
     with pytest.raises(ConfigError) as caught:
         create_app()
     assert caught.value.key == key
+
+
+def test_the_admin_password_hash_must_be_a_hash(tmp_path: Path) -> None:
+    from werkzeug.security import generate_password_hash
+
+    good = generate_password_hash("correct horse battery staple")
+    settings = Settings.from_config(
+        {"CONSENT_SECRET_KEY": "k", "CONSENT_ADMIN_PASSWORD_HASH": good}, tmp_path
+    )
+    assert settings.admin_password_hash == good
+    for bad in ("hunter2", "md5$salt$hash", "scrypt:1:1:1$onlysalt", 42):
+        with pytest.raises(ConfigError) as caught:
+            Settings.from_config(
+                {"CONSENT_SECRET_KEY": "k", "CONSENT_ADMIN_PASSWORD_HASH": bad}, tmp_path
+            )
+        assert caught.value.key == "CONSENT_ADMIN_PASSWORD_HASH"
+        assert "not a password" in str(caught.value)
