@@ -8,25 +8,19 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, abort, g, render_template, request
+from flask import Blueprint, abort, g, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from .. import i18n
 from ..extension import ConsentUI
-from . import errors
+from . import errors, pages
 
 ADS = Path(__file__).resolve().parent.parent / "demo_ads.toml"
 
 bp = Blueprint("demo", __name__)
 bp.register_error_handler(HTTPException, errors.handle)
 bp.after_request(i18n.remember_choice)
-
-
-@bp.after_request
-def _private(response: Response) -> Response:
-    response.headers.setdefault("Cache-Control", "private, no-cache")
-    response.vary.add("Cookie")
-    return response
+bp.after_request(pages.private)
 
 
 @cache

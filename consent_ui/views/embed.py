@@ -175,6 +175,7 @@ def fragment() -> Response:
         lambda: Asset.of(str(banner.render(lang, parts, gpc=gpc, external=True)), "text/html"),
     )
     response = asset.response(max_age=600)
-    for header in ("Accept-Language", "Cookie", "Sec-GPC"):
+    # A token (cookie or header) turns the dialog into the visitor's own, uncached.
+    for header in ("Accept-Language", "Cookie", "Sec-GPC", TOKEN_HEADER):
         response.vary.add(header)
     return cors.add_headers(response)

@@ -19,8 +19,8 @@ bp.after_request(i18n.remember_choice)
 
 
 @bp.after_request
-def _private(response: Response) -> Response:
-    # Pages carry a CSRF token and depend on the visitor's consent cookie.
+def private(response: Response) -> Response:
+    """Pages carry a CSRF token and depend on the visitor's consent cookie."""
     response.headers.setdefault("Cache-Control", "private, no-cache")
     response.vary.add("Cookie")
     return response
