@@ -49,7 +49,7 @@ _COOKIE_NAME = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
 class Settings:
     secret_key: str
     secret_key_fallbacks: tuple[str, ...]
-    database: Path
+    database: str
     policy: Path | None
     allowed_origins: frozenset[str]
     cookie_name: str
@@ -91,7 +91,7 @@ class Settings:
             secret_key_fallbacks=_strings(
                 get("CONSENT_SECRET_KEY_FALLBACKS"), "CONSENT_SECRET_KEY_FALLBACKS"
             ),
-            database=Path(database),
+            database=str(database),
             policy=Path(policy) if policy else None,
             allowed_origins=frozenset(
                 _origin(o)

@@ -20,7 +20,7 @@ from .consent import Consent
 from .errors import ConsentRequired, ConsentUIError
 from .policy import Policy, load_policy
 from .resources import TEMPLATES, TRANSLATIONS
-from .store import ConsentStore
+from .store import Store, open_store
 from .token import ConsentSigner
 
 TOKEN_HEADER = "X-Consent-Token"  # noqa: S105 - a header name, not a secret
@@ -37,7 +37,7 @@ class State:
     settings: Settings
     policy: Policy
     signer: ConsentSigner
-    store: ConsentStore
+    store: Store
     _cache: dict[Any, Any] = field(default_factory=dict)
 
     def cached(self, key: Any, build: Callable[[], Any]) -> Any:
@@ -66,7 +66,7 @@ class ConsentUI:
 
         settings = Settings.from_config(app.config, app.instance_path)
         policy = load_policy(settings.policy)
-        store = ConsentStore(settings.database)
+        store = open_store(settings.database)
         store.migrate()
         signer = ConsentSigner(
             settings.secret_key,

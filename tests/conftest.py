@@ -13,7 +13,7 @@ from werkzeug.test import TestResponse
 
 from consent_ui import create_app
 from consent_ui.extension import ConsentUI
-from consent_ui.store import ConsentStore
+from consent_ui.store.sqlite import SQLiteStore
 
 SECRET = "test-secret-key"
 ALLOWED_ORIGIN = "https://shop.example.org"
@@ -57,7 +57,7 @@ def runner(app: Flask) -> FlaskCliRunner:
 
 
 @pytest.fixture
-def store(app: Flask) -> ConsentStore:
+def store(app: Flask) -> SQLiteStore:
     return ConsentUI.state(app).store
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask import Response, request
 
+from ..agents import agent_of
 from ..consent import Choice, Consent, decide, isoformat, new_consent_id
 from ..extension import ConsentUI, consent_ui
 from ..network import ip_prefix
@@ -41,6 +42,7 @@ def record(choice: Choice) -> tuple[Consent, str]:
             gpc=choice.gpc,
             expires_at=isoformat(consent.expires_at),
             ip_prefix=ip_prefix(request.remote_addr),
+            agent=agent_of(request.user_agent.string),
         ),
         text,
     )
@@ -65,6 +67,7 @@ def withdraw(consent: Consent, withdrawal: Choice, now: str) -> None:
             gpc=withdrawal.gpc,
             expires_at=None,
             ip_prefix=ip_prefix(request.remote_addr),
+            agent=agent_of(request.user_agent.string),
         )
     )
     consent_ui.remember(None)

@@ -20,7 +20,7 @@ from werkzeug.test import TestResponse
 
 from consent_ui.extension import ConsentUI
 from consent_ui.policy import load_policy
-from consent_ui.store import ConsentStore
+from consent_ui.store.sqlite import SQLiteStore
 from consent_ui.token import ConsentSigner
 from tests.conftest import SECRET, ConsentActions, assert_error
 
@@ -47,7 +47,7 @@ def cookie_attributes(response: TestResponse) -> dict[str, str | None]:
     return parsed
 
 
-def log_rows(store: ConsentStore) -> list[dict[str, Any]]:
+def log_rows(store: SQLiteStore) -> list[dict[str, Any]]:
     conn = sqlite3.connect(store.path)
     conn.row_factory = sqlite3.Row
     try:
@@ -56,7 +56,7 @@ def log_rows(store: ConsentStore) -> list[dict[str, Any]]:
         conn.close()
 
 
-def written(store: ConsentStore) -> tuple[int, int]:
+def written(store: SQLiteStore) -> tuple[int, int]:
     """Rows in the log and in the texts table."""
     texts = store.db.execute("SELECT count(*) FROM consent_texts").fetchone()[0]
     return store.count(), texts
@@ -143,7 +143,7 @@ def test_cookie_domain_and_lifetime_follow_the_settings(config: dict[str, Any]) 
 
 
 @pytest.mark.parametrize("surface", ["banner", "preferences", "placeholder", "api"])
-def test_the_record_in_the_log(client: FlaskClient, store: ConsentStore, surface: str) -> None:
+def test_the_record_in_the_log(client: FlaskClient, store: SQLiteStore, surface: str) -> None:
     with time_machine.travel(NOW, tick=False):
         response = client.post(
             "/api/consent",
@@ -174,6 +174,8 @@ def test_the_record_in_the_log(client: FlaskClient, store: ConsentStore, surface
         "expires_at": "2026-08-30T12:00:00Z",
         "ip_prefix": "203.0.113.0",
         "anonymised_at": None,
+        "agent": None,
+        "previous_choice_at": None,
     }
     if surface == "api":
         assert text_hash is None
@@ -187,6 +189,24 @@ def test_the_record_in_the_log(client: FlaskClient, store: ConsentStore, surface
 
 
 @pytest.mark.parametrize(
+    ("user_agent", "agent"),
+    [
+        ("Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0 Safari/537.36", None),
+        ("Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0 consent-ui-scanner/0.1.0", "scanner"),
+        ("Mozilla/5.0 (X11; Linux x86_64) Firefox/153.0 consent-ui-qa/0.1.0", "qa"),
+        ("not-consent-ui-qa/1.0", None),
+    ],
+)
+def test_the_tools_of_consent_ui_are_noted(
+    consent: ConsentActions, store: SQLiteStore, user_agent: str, agent: str | None
+) -> None:
+    consent.client.environ_base["HTTP_USER_AGENT"] = user_agent
+    assert consent.accept_all().status_code == 201
+    assert consent.withdraw().status_code == 200
+    assert [row["agent"] for row in log_rows(store)] == [agent, agent]
+
+
+@pytest.mark.parametrize(
     ("surface", "words"),
     [
         ("banner", ["Tout refuser", "Tout accepter", "Personnaliser"]),
@@ -194,7 +214,7 @@ def test_the_record_in_the_log(client: FlaskClient, store: ConsentStore, surface
     ],
 )
 def test_the_text_kept_is_the_visible_words(
-    consent: ConsentActions, store: ConsentStore, surface: str, words: list[str]
+    consent: ConsentActions, store: SQLiteStore, surface: str, words: list[str]
 ) -> None:
     consent.accept_all(surface=surface, lang="fr")
     [row] = log_rows(store)
@@ -205,7 +225,7 @@ def test_the_text_kept_is_the_visible_words(
     assert "data-consent" not in text
 
 
-def test_the_same_text_is_stored_once(consent: ConsentActions, store: ConsentStore) -> None:
+def test_the_same_text_is_stored_once(consent: ConsentActions, store: SQLiteStore) -> None:
     for _ in range(3):
         consent.accept_all(surface="banner", lang="en")
     consent.accept_all(surface="banner", lang="fr")
@@ -219,7 +239,7 @@ def test_the_same_text_is_stored_once(consent: ConsentActions, store: ConsentSto
     [("203.0.113.77", "203.0.113.0"), ("2001:db8:abcd:12:34:56:78:9a", "2001:db8:abcd::")],
 )
 def test_the_raw_address_is_never_stored(
-    client: FlaskClient, store: ConsentStore, address: str, prefix: str
+    client: FlaskClient, store: SQLiteStore, address: str, prefix: str
 ) -> None:
     environ = {"REMOTE_ADDR": address}
     client.post("/api/consent", json={"action": "accept_all"}, environ_base=environ)
@@ -235,7 +255,7 @@ def test_the_raw_address_is_never_stored(
     assert address.encode() not in content
 
 
-def test_one_consent_id_across_choices(consent: ConsentActions, store: ConsentStore) -> None:
+def test_one_consent_id_across_choices(consent: ConsentActions, store: SQLiteStore) -> None:
     first = consent.accept_all().get_json()
     second = consent.custom(["statistics"], surface="preferences").get_json()
     third = consent.reject_all().get_json()
@@ -250,7 +270,7 @@ def test_one_consent_id_across_choices(consent: ConsentActions, store: ConsentSt
     ]
 
 
-def test_the_token_header_counts_like_the_cookie(app: Flask, store: ConsentStore) -> None:
+def test_the_token_header_counts_like_the_cookie(app: Flask, store: SQLiteStore) -> None:
     token = app.test_client().post("/api/consent", json={"action": "accept_all"}).get_json()
     other = app.test_client()
     headers = {"X-Consent-Token": token["token"]}
@@ -336,7 +356,7 @@ def test_the_forged_tokens_are_refused_for_their_fault_alone(client: FlaskClient
 # --- DELETE /api/consent --------------------------------------------------------------
 
 
-def test_withdraw(consent: ConsentActions, store: ConsentStore) -> None:
+def test_withdraw(consent: ConsentActions, store: SQLiteStore) -> None:
     with time_machine.travel(NOW, tick=False):
         first = consent.custom(["statistics"]).get_json()
         response = consent.withdraw()
@@ -363,7 +383,7 @@ def test_withdraw(consent: ConsentActions, store: ConsentStore) -> None:
     assert store.count(second["id"]) == 1
 
 
-def test_withdraw_with_a_body(consent: ConsentActions, store: ConsentStore) -> None:
+def test_withdraw_with_a_body(consent: ConsentActions, store: SQLiteStore) -> None:
     consent.accept_all()
     response = consent.client.delete(
         "/api/consent",
@@ -380,12 +400,12 @@ def test_withdraw_with_a_body(consent: ConsentActions, store: ConsentStore) -> N
     )
 
 
-def test_withdraw_without_consent(consent: ConsentActions, store: ConsentStore) -> None:
+def test_withdraw_without_consent(consent: ConsentActions, store: SQLiteStore) -> None:
     assert_error(consent.withdraw(), 404, "no_consent")
     assert written(store) == (0, 0)
 
 
-def test_withdraw_twice(consent: ConsentActions, store: ConsentStore) -> None:
+def test_withdraw_twice(consent: ConsentActions, store: SQLiteStore) -> None:
     consent.accept_all()
     assert consent.withdraw().status_code == 200
     assert_error(consent.withdraw(), 404, "no_consent")
@@ -395,7 +415,7 @@ def test_withdraw_twice(consent: ConsentActions, store: ConsentStore) -> None:
 # --- GET /api/consent/history ---------------------------------------------------------
 
 
-def test_history(consent: ConsentActions, store: ConsentStore) -> None:
+def test_history(consent: ConsentActions, store: SQLiteStore) -> None:
     with time_machine.travel(NOW, tick=False):
         first = consent.accept_all(surface="banner", lang="en", page="/").get_json()
     with time_machine.travel(NOW + timedelta(days=1), tick=False):
@@ -617,7 +637,7 @@ BAD_POSTS = [
 )
 def test_bad_choice_is_refused_and_nothing_written(
     client: FlaskClient,
-    store: ConsentStore,
+    store: SQLiteStore,
     request_args: dict[str, Any],
     status: int,
     code: str,
@@ -642,7 +662,7 @@ def test_bad_choice_is_refused_and_nothing_written(
 )
 def test_bad_withdrawal_is_refused_and_nothing_written(
     consent: ConsentActions,
-    store: ConsentStore,
+    store: SQLiteStore,
     request_args: dict[str, Any],
     status: int,
     code: str,
@@ -663,7 +683,7 @@ def test_bad_withdrawal_is_refused_and_nothing_written(
 )
 @pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
 def test_bodies_up_to_16kb_are_accepted(
-    client: FlaskClient, store: ConsentStore, body: bytes, chunked: bool
+    client: FlaskClient, store: SQLiteStore, body: bytes, chunked: bool
 ) -> None:
     assert len(body) <= 16 * 1024
     if chunked:
@@ -707,7 +727,7 @@ def test_unknown_api_route(client: FlaskClient, method: str, path: str) -> None:
     ],
 )
 def test_wrong_method(
-    client: FlaskClient, store: ConsentStore, method: str, path: str, allowed: set[str]
+    client: FlaskClient, store: SQLiteStore, method: str, path: str, allowed: set[str]
 ) -> None:
     # Outside /api/ the error shape follows Accept; a JSON client asks for JSON.
     response = getattr(client, method)(

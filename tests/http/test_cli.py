@@ -14,7 +14,8 @@ from flask.testing import FlaskCliRunner
 
 from consent_ui import create_app
 from consent_ui.extension import ConsentUI
-from consent_ui.store import ConsentStore, Record
+from consent_ui.store import Record
+from consent_ui.store.sqlite import SQLiteStore
 
 NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
 ALICE = "11111111-1111-4111-8111-111111111111"
@@ -40,7 +41,7 @@ def record(consent_id: str, created_at: str, action: str = "accept_all") -> Reco
 
 
 @pytest.fixture
-def old_log(store: ConsentStore) -> ConsentStore:
+def old_log(store: SQLiteStore) -> SQLiteStore:
     # Alice: inactive for 4 years. Bob: 4 years ago, and again last month.
     # Carol: 2 years ago.
     store.append(record(ALICE, "2022-01-10T08:00:00Z"))
@@ -51,7 +52,7 @@ def old_log(store: ConsentStore) -> ConsentStore:
     return store
 
 
-def ids(store: ConsentStore) -> list[tuple[str, str | None]]:
+def ids(store: SQLiteStore) -> list[tuple[str, str | None]]:
     conn = sqlite3.connect(store.path)
     try:
         return conn.execute("SELECT consent_id, ip_prefix FROM consent_log ORDER BY id").fetchall()
@@ -64,7 +65,7 @@ def retention(runner: FlaskCliRunner, *args: str) -> Result:
         return runner.invoke(args=["consent", "retention", *args])
 
 
-def test_dry_run_counts_and_changes_nothing(runner: FlaskCliRunner, old_log: ConsentStore) -> None:
+def test_dry_run_counts_and_changes_nothing(runner: FlaskCliRunner, old_log: SQLiteStore) -> None:
     before = ids(old_log)
     result = retention(runner, "--dry-run")
     assert result.exit_code == 0, result.output
@@ -74,7 +75,7 @@ def test_dry_run_counts_and_changes_nothing(runner: FlaskCliRunner, old_log: Con
     assert ids(old_log) == before
 
 
-def test_retention_anonymises_inactive_ids(runner: FlaskCliRunner, old_log: ConsentStore) -> None:
+def test_retention_anonymises_inactive_ids(runner: FlaskCliRunner, old_log: SQLiteStore) -> None:
     result = retention(runner)
     assert result.exit_code == 0, result.output
     assert result.output == (
@@ -93,7 +94,7 @@ def test_retention_anonymises_inactive_ids(runner: FlaskCliRunner, old_log: Cons
     )
 
 
-def test_days_option(runner: FlaskCliRunner, old_log: ConsentStore) -> None:
+def test_days_option(runner: FlaskCliRunner, old_log: SQLiteStore) -> None:
     result = retention(runner, "--days", "365")
     assert result.exit_code == 0, result.output
     assert result.output == (
@@ -102,7 +103,7 @@ def test_days_option(runner: FlaskCliRunner, old_log: ConsentStore) -> None:
     assert [i for i, _ in ids(old_log)] == ["anonymised", "anonymised", BOB, BOB, "anonymised"]
 
 
-def test_days_and_dry_run(runner: FlaskCliRunner, old_log: ConsentStore) -> None:
+def test_days_and_dry_run(runner: FlaskCliRunner, old_log: SQLiteStore) -> None:
     result = retention(runner, "--days", "10", "--dry-run")
     assert result.output == (
         "would anonymise 5 records of 3 consent ids inactive since before 2026-02-19T12:00:00Z\n"
@@ -111,7 +112,7 @@ def test_days_and_dry_run(runner: FlaskCliRunner, old_log: ConsentStore) -> None
 
 
 @pytest.mark.parametrize("days", ["0", "-5", "abc", "1.5"])
-def test_bad_days_are_refused(runner: FlaskCliRunner, old_log: ConsentStore, days: str) -> None:
+def test_bad_days_are_refused(runner: FlaskCliRunner, old_log: SQLiteStore, days: str) -> None:
     before = ids(old_log)
     result = retention(runner, "--days", days)
     assert result.exit_code == 2

@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from consent_ui.store import ConsentStore
+from consent_ui.store.sqlite import SQLiteStore
 from tests.conftest import ALLOWED_ORIGIN, ConsentActions, assert_error
 
 CORS_HEADERS = (
@@ -60,7 +60,7 @@ def test_allowed_origin_reads_with_credentials(
     assert "Access-Control-Allow-Methods" not in response.headers, "only on preflight"
 
 
-def test_allowed_origin_writes(client: FlaskClient, store: ConsentStore) -> None:
+def test_allowed_origin_writes(client: FlaskClient, store: SQLiteStore) -> None:
     headers = {"Origin": ALLOWED_ORIGIN}
     response = client.post("/api/consent", json={"action": "accept_all"}, headers=headers)
     assert response.status_code == 201
@@ -126,7 +126,7 @@ def test_other_origins_read_without_cors_headers(client: FlaskClient, origin: st
 
 
 @pytest.mark.parametrize("origin", REFUSED)
-def test_other_origins_cannot_record(client: FlaskClient, store: ConsentStore, origin: str) -> None:
+def test_other_origins_cannot_record(client: FlaskClient, store: SQLiteStore, origin: str) -> None:
     response = client.post(
         "/api/consent", json={"action": "accept_all"}, headers={"Origin": origin}
     )
@@ -139,7 +139,7 @@ def test_other_origins_cannot_record(client: FlaskClient, store: ConsentStore, o
 
 @pytest.mark.parametrize("origin", REFUSED)
 def test_other_origins_cannot_withdraw(
-    consent: ConsentActions, store: ConsentStore, origin: str
+    consent: ConsentActions, store: SQLiteStore, origin: str
 ) -> None:
     consent.accept_all()
     response = consent.client.delete("/api/consent", headers={"Origin": origin})
@@ -149,7 +149,7 @@ def test_other_origins_cannot_withdraw(
     assert consent.current().status_code == 200, "the consent is untouched"
 
 
-def test_the_origin_is_checked_before_the_body(client: FlaskClient, store: ConsentStore) -> None:
+def test_the_origin_is_checked_before_the_body(client: FlaskClient, store: SQLiteStore) -> None:
     response = client.post(
         "/api/consent", data="action=accept_all", headers={"Origin": "https://evil.example.com"}
     )
@@ -166,7 +166,7 @@ def test_the_origin_is_checked_before_the_body(client: FlaskClient, store: Conse
     ],
 )
 def test_same_origin_writes_are_accepted(
-    client: FlaskClient, store: ConsentStore, base_url: str, origin: str
+    client: FlaskClient, store: SQLiteStore, base_url: str, origin: str
 ) -> None:
     response = client.post(
         "/api/consent", json={"action": "accept_all"}, headers={"Origin": origin}, base_url=base_url
@@ -176,7 +176,7 @@ def test_same_origin_writes_are_accepted(
     assert store.count() == 1
 
 
-def test_same_host_other_scheme_is_another_origin(client: FlaskClient, store: ConsentStore) -> None:
+def test_same_host_other_scheme_is_another_origin(client: FlaskClient, store: SQLiteStore) -> None:
     response = client.post(
         "/api/consent",
         json={"action": "accept_all"},
@@ -214,7 +214,7 @@ def test_banner_fragment_with_consent_gets_cors(consent: ConsentActions) -> None
     assert response.headers["Cache-Control"] == "private, no-store"
 
 
-def test_no_allowed_origins_means_none(config: dict[str, Any], store: ConsentStore) -> None:
+def test_no_allowed_origins_means_none(config: dict[str, Any], store: SQLiteStore) -> None:
     from consent_ui import create_app
     from consent_ui.extension import ConsentUI
 

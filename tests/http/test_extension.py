@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 
 from consent_ui import ConsentUI
 from consent_ui.extension import State
-from consent_ui.store import ConsentStore
+from consent_ui.store.sqlite import SQLiteStore
 from tests.conftest import SECRET, assert_error
 
 JSON = {"Accept": "application/json"}
@@ -162,8 +162,8 @@ def test_state_lives_in_the_app(host: tuple[Flask, ConsentUI], tmp_path: Path) -
     state = app.extensions["consent_ui"]
     assert isinstance(state, State)
     assert ConsentUI.state(app) is state
-    assert state.settings.database == tmp_path / "host.db"
-    assert isinstance(state.store, ConsentStore)
+    assert state.settings.database == str(tmp_path / "host.db")
+    assert isinstance(state.store, SQLiteStore)
     assert state.policy.keys == ("essential", "statistics", "personalization", "marketing")
     assert not hasattr(ext, "app")
 

@@ -20,7 +20,7 @@ from consent_ui.consent import Consent
 from consent_ui.errors import InvalidForm
 from consent_ui.extension import ConsentUI
 from consent_ui.policy import load_policy
-from consent_ui.store import ConsentStore
+from consent_ui.store.sqlite import SQLiteStore
 
 POLICY = load_policy()
 OPTIONAL = [c.key for c in POLICY.categories if not c.required]
@@ -173,7 +173,7 @@ def assert_html_error(response: TestResponse, status: int, code: str) -> Node:
     ],
 )
 def test_form_choice_is_logged_and_redirects(
-    app: Flask, client: FlaskClient, store: ConsentStore, action, categories, granted
+    app: Flask, client: FlaskClient, store: SQLiteStore, action, categories, granted
 ):
     response = post_choice(
         client,
@@ -204,7 +204,7 @@ def test_form_choice_is_logged_and_redirects(
 
 
 def test_preferences_form_logs_surface_and_keeps_the_consent_id(
-    app: Flask, client: FlaskClient, store: ConsentStore
+    app: Flask, client: FlaskClient, store: SQLiteStore
 ):
     post_choice(client, action="accept_all")
     first = consent_of(app, client)
@@ -234,7 +234,7 @@ def test_preferences_form_logs_surface_and_keeps_the_consent_id(
 
 
 def test_unknown_surface_from_a_form_counts_as_banner(
-    app: Flask, client: FlaskClient, store: ConsentStore
+    app: Flask, client: FlaskClient, store: SQLiteStore
 ):
     post_choice(client, action="reject_all", surface="api")
     [row] = store.history(consent_of(app, client).id)
@@ -246,7 +246,7 @@ def test_unknown_surface_from_a_form_counts_as_banner(
     [None, "", "not-a-token", "IjAxZWM3NTRm.awLKEw.mydCDH-P4LvBU_sBnT9zO4N5eKo"],
     ids=["missing", "empty", "garbage", "forged"],
 )
-def test_csrf_missing_or_wrong_is_refused(client: FlaskClient, store: ConsentStore, token):
+def test_csrf_missing_or_wrong_is_refused(client: FlaskClient, store: SQLiteStore, token):
     csrf_token(client)  # a real session exists; only the posted token is wrong
     response = post_choice(client, token=token, action="accept_all")
 
@@ -255,7 +255,7 @@ def test_csrf_missing_or_wrong_is_refused(client: FlaskClient, store: ConsentSto
     assert store.count() == 0
 
 
-def test_csrf_token_of_another_session_is_refused(app: Flask, store: ConsentStore):
+def test_csrf_token_of_another_session_is_refused(app: Flask, store: SQLiteStore):
     stolen = csrf_token(app.test_client())
     victim = app.test_client()
     csrf_token(victim)
@@ -266,7 +266,7 @@ def test_csrf_token_of_another_session_is_refused(app: Flask, store: ConsentStor
     assert store.count() == 0
 
 
-def test_csrf_error_is_localised(app: Flask, client: FlaskClient, store: ConsentStore):
+def test_csrf_error_is_localised(app: Flask, client: FlaskClient, store: SQLiteStore):
     client.set_cookie("lang", "fr")
     response = post_choice(client, token=None, action="accept_all")
 
@@ -308,7 +308,7 @@ def test_csrf_error_is_localised(app: Flask, client: FlaskClient, store: Consent
     ],
     ids=repr,
 )
-def test_bad_next_falls_back_to_home(client: FlaskClient, store: ConsentStore, target):
+def test_bad_next_falls_back_to_home(client: FlaskClient, store: SQLiteStore, target):
     response = post_choice(client, action="reject_all", next=target, page=target)
 
     assert response.status_code == 303
@@ -347,7 +347,7 @@ def test_good_next_is_kept_with_its_query(client: FlaskClient, target):
     [("custom", ["tracking"]), ("custom", ["statistics", "STATISTICS"]), ("accept_everything", [])],
 )
 def test_invalid_choice_from_the_form_is_refused(
-    client: FlaskClient, store: ConsentStore, action, categories
+    client: FlaskClient, store: SQLiteStore, action, categories
 ):
     response = post_choice(client, action=action, category=categories)
 
@@ -357,7 +357,7 @@ def test_invalid_choice_from_the_form_is_refused(
     assert store.count() == 0
 
 
-def test_form_without_action_is_refused(client: FlaskClient, store: ConsentStore):
+def test_form_without_action_is_refused(client: FlaskClient, store: SQLiteStore):
     token = csrf_token(client)
     response = client.post("/consent", data={"csrf_token": token, "next": "/"})
     assert_html_error(response, 400, "missing_field")
@@ -562,7 +562,7 @@ def test_banner_next_keeps_the_query(client: FlaskClient):
 
 
 def test_a_banner_choice_is_logged_on_the_path_of_next(
-    client: FlaskClient, app: Flask, store: ConsentStore
+    client: FlaskClient, app: Flask, store: SQLiteStore
 ):
     data = {
         "action": "accept_all",

@@ -10,14 +10,14 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from consent_ui.store import ConsentStore
+from consent_ui.store.sqlite import SQLiteStore
 from tests.conftest import ConsentActions
 
 ALL = ["essential", "statistics", "personalization", "marketing"]
 GPC = {"Sec-GPC": "1"}
 
 
-def logged(store: ConsentStore) -> list[tuple[str, str, int]]:
+def logged(store: SQLiteStore) -> list[tuple[str, str, int]]:
     conn = sqlite3.connect(store.path)
     try:
         return conn.execute(
@@ -32,7 +32,7 @@ def post(client: FlaskClient, body: dict[str, Any], headers: dict[str, str] | No
 
 
 def test_accept_all_under_gpc_keeps_personalization_and_marketing_off(
-    client: FlaskClient, store: ConsentStore
+    client: FlaskClient, store: SQLiteStore
 ) -> None:
     response = post(client, {"action": "accept_all"}, GPC)
     assert response.status_code == 201
@@ -40,20 +40,20 @@ def test_accept_all_under_gpc_keeps_personalization_and_marketing_off(
     assert logged(store) == [("accept_all", '["essential", "statistics"]', 1)]
 
 
-def test_accept_all_without_gpc_grants_everything(client: FlaskClient, store: ConsentStore) -> None:
+def test_accept_all_without_gpc_grants_everything(client: FlaskClient, store: SQLiteStore) -> None:
     assert post(client, {"action": "accept_all"}).get_json()["categories"] == ALL
     assert logged(store)[0][2] == 0
 
 
 @pytest.mark.parametrize("value", ["0", "true", " 1", "1 ", "yes", "11", ""])
-def test_only_exactly_1_is_the_signal(client: FlaskClient, store: ConsentStore, value: str) -> None:
+def test_only_exactly_1_is_the_signal(client: FlaskClient, store: SQLiteStore, value: str) -> None:
     response = post(client, {"action": "accept_all"}, {"Sec-GPC": value})
     assert response.get_json()["categories"] == ALL
     assert logged(store)[0][2] == 0
 
 
 def test_a_custom_choice_grants_them_one_by_one_despite_gpc(
-    client: FlaskClient, store: ConsentStore
+    client: FlaskClient, store: SQLiteStore
 ) -> None:
     response = post(
         client, {"action": "custom", "categories": ["personalization", "marketing"]}, GPC
@@ -62,16 +62,14 @@ def test_a_custom_choice_grants_them_one_by_one_despite_gpc(
     assert logged(store) == [("custom", '["essential", "personalization", "marketing"]', 1)]
 
 
-def test_the_body_gpc_field_counts_like_the_header(
-    client: FlaskClient, store: ConsentStore
-) -> None:
+def test_the_body_gpc_field_counts_like_the_header(client: FlaskClient, store: SQLiteStore) -> None:
     response = post(client, {"action": "accept_all", "gpc": True})
     assert response.get_json()["categories"] == ["essential", "statistics"]
     assert logged(store) == [("accept_all", '["essential", "statistics"]', 1)]
 
 
 def test_gpc_false_in_the_body_does_not_cancel_the_header(
-    client: FlaskClient, store: ConsentStore
+    client: FlaskClient, store: SQLiteStore
 ) -> None:
     response = post(client, {"action": "accept_all", "gpc": False}, GPC)
     assert response.get_json()["categories"] == ["essential", "statistics"]
@@ -79,7 +77,7 @@ def test_gpc_false_in_the_body_does_not_cancel_the_header(
 
 
 def test_refusals_and_withdrawals_log_the_signal(
-    consent: ConsentActions, store: ConsentStore
+    consent: ConsentActions, store: SQLiteStore
 ) -> None:
     post(consent.client, {"action": "reject_all"}, GPC)
     consent.client.delete("/api/consent", headers=GPC)
@@ -90,7 +88,7 @@ def test_refusals_and_withdrawals_log_the_signal(
 
 
 def test_the_banner_text_logged_under_gpc_holds_the_notice(
-    client: FlaskClient, store: ConsentStore
+    client: FlaskClient, store: SQLiteStore
 ) -> None:
     post(client, {"action": "accept_all", "surface": "banner"})
     post(client, {"action": "accept_all", "surface": "banner"}, GPC)

@@ -54,7 +54,7 @@ def test_defaults(tmp_path: Path) -> None:
     assert s == Settings(
         secret_key="k",
         secret_key_fallbacks=(),
-        database=tmp_path / "instance" / "consent.db",
+        database=str(tmp_path / "instance" / "consent.db"),
         policy=None,
         allowed_origins=frozenset(),
         cookie_name="consent",
@@ -84,7 +84,7 @@ def test_environment_style_strings_are_parsed(tmp_path: Path) -> None:
     assert s.max_age_days == 182
     assert s.secret_key_fallbacks == ("old-1", "old-2")
     assert s.allowed_origins == {"https://a.example.org", "http://b.example.org:8080"}
-    assert s.database == tmp_path / "log.db"
+    assert s.database == str(tmp_path / "log.db")
     assert s.policy == tmp_path / "policy.toml"
     assert (s.cookie_name, s.cookie_domain) == ("cu_consent", ".example.org")
     assert (s.default_locale, s.trusted_proxies, s.retention_days) == ("fr", 1, 30)
@@ -245,7 +245,7 @@ def test_create_app_reads_the_environment(tmp_path: Path, monkeypatch: pytest.Mo
     try:
         s = ConsentUI.state(app).settings
         assert s.secret_key == "from-env"
-        assert s.database == tmp_path / "env.db"
+        assert s.database == str(tmp_path / "env.db")
         assert s.max_age_days == 30
         assert s.allowed_origins == {"https://a.example.org", "https://b.example.org"}
         assert s.default_locale == "fr"
