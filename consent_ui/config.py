@@ -85,7 +85,7 @@ class Settings:
         if not isinstance(cookie_name, str) or not _COOKIE_NAME.match(cookie_name):
             raise ConfigError("CONSENT_COOKIE_NAME", "letters, digits, - and _ only (1 to 64)")
         policy = get("CONSENT_POLICY")
-        database = get("CONSENT_DATABASE") or instance / "consent.db"
+        database = get("CONSENT_DATABASE") or default_database(instance)
         return cls(
             secret_key=get("CONSENT_SECRET_KEY") or development_secret(instance),
             secret_key_fallbacks=_strings(
@@ -114,6 +114,11 @@ class Settings:
 def from_environ(environ: Mapping[str, str] = os.environ) -> dict[str, str]:
     """The ``CONSENT_*`` variables of the environment, as raw strings."""
     return {k: v for k, v in environ.items() if k.startswith(PREFIX)}
+
+
+def default_database(instance: str | Path) -> Path:
+    """Where the log is kept when ``CONSENT_DATABASE`` is not set: the instance folder."""
+    return Path(instance) / "consent.db"
 
 
 def development_secret(instance: Path) -> str:

@@ -13,13 +13,16 @@ from . import config as config_module
 from .extension import ConsentUI, consent_ui
 from .resources import STATIC, TEMPLATES
 
+#: The standalone service's import name (and so its instance folder).
+SERVICE = "consent_ui"
+
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app from ``CONSENT_*`` environment variables, then ``config`` on top."""
     from . import csp
     from .views import demo, errors
 
-    app = Flask("consent_ui", template_folder=str(TEMPLATES), static_folder=str(STATIC))
+    app = Flask(SERVICE, template_folder=str(TEMPLATES), static_folder=str(STATIC))
     app.config.from_mapping(config_module.from_environ())
     if config:
         app.config.from_mapping(config)

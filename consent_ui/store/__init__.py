@@ -109,6 +109,10 @@ class Store(Protocol):
     """The consent log. Times are UTC ISO 8601 strings as the log keeps them
     (``2026-11-30T08:15:00Z``); periods are UTC days, both ends included."""
 
+    #: Whether ``migrate`` found no log and made one (an operator command run without
+    #: the service's ``CONSENT_DATABASE`` must not report on a log it just invented).
+    created: bool
+
     def migrate(self) -> int:
         """Create or upgrade the schema (safe when several nodes start at once);
         returns the schema version."""

@@ -182,6 +182,7 @@ class SQLiteStore:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
+        self.created = False
         self._local = threading.local()
 
     def connect(self) -> sqlite_utils.Database:
@@ -206,6 +207,7 @@ class SQLiteStore:
             db.enable_wal()
             with _transaction(db.conn):
                 version = db.conn.execute("PRAGMA user_version").fetchone()[0]
+                self.created = self.created or version == 0
                 for number, script in enumerate(_MIGRATIONS[version:], start=version + 1):
                     for statement in _statements(script):
                         db.conn.execute(statement)

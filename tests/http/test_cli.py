@@ -1,10 +1,15 @@
-"""``flask consent retention``: anonymise the records of consent ids inactive for longer
-than the retention period (3 years by default), or count them with ``--dry-run``."""
+"""The command line, as ``flask consent …`` and as the installed ``consent-ui`` script,
+and its ``retention``: anonymise the records of consent ids inactive for longer than the
+retention period (3 years by default), or count them with ``--dry-run``."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
+import sys
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +21,7 @@ from consent_ui import create_app
 from consent_ui.extension import ConsentUI
 from consent_ui.store import Record
 from consent_ui.store.sqlite import SQLiteStore
+from tests.conftest import SECRET
 
 NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
 ALICE = "11111111-1111-4111-8111-111111111111"
@@ -135,10 +141,77 @@ def test_the_setting_gives_the_default_period(config: dict[str, Any]) -> None:
         store.close()
 
 
-def test_empty_log(runner: FlaskCliRunner) -> None:
+def test_a_log_just_invented_is_refused(runner: FlaskCliRunner, config: dict[str, Any]) -> None:
+    """The app of this very command created the log: it was run without the service's
+    environment, and says so instead of reporting 0."""
     result = retention(runner)
-    assert result.exit_code == 0
+    assert result.exit_code == 2
+    assert result.output == (
+        f"Error: there is no consent log at {config['CONSENT_DATABASE']} (it was empty and has"
+        " just been created): run the command with the service's CONSENT_DATABASE\n"
+    )
+
+
+def test_an_existing_empty_log_is_fine(config: dict[str, Any]) -> None:
+    ConsentUI.state(create_app(config)).store.close()  # the service created it earlier
+    app = create_app(config)
+    with time_machine.travel(NOW, tick=False):
+        result = app.test_cli_runner().invoke(args=["consent", "retention"])
+    assert result.exit_code == 0, result.output
     assert result.output.startswith("anonymised 0 records of 0 consent ids")
+    ConsentUI.state(app).store.close()
+
+
+def consent_ui_script(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
+    """The installed ``consent-ui`` script, run from an empty folder with ``env`` only."""
+    script = Path(sys.executable).with_name("consent-ui")
+    return subprocess.run(
+        [str(script), *args],
+        cwd=tmp_path,
+        env={"PATH": os.environ["PATH"], "HOME": str(tmp_path), **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_the_script_reads_the_services_environment(tmp_path: Path, config: dict[str, Any]) -> None:
+    app = create_app(config)
+    ConsentUI.state(app).store.append(record(ALICE, "2020-01-10T08:00:00Z"))
+    ConsentUI.state(app).store.close()
+    env = {"CONSENT_DATABASE": config["CONSENT_DATABASE"], "CONSENT_SECRET_KEY": SECRET}
+    result = consent_ui_script(tmp_path, "retention", "--dry-run", **env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("would anonymise 1 records of 1 consent ids inactive since")
+    assert result.stderr == ""
+
+
+@pytest.mark.parametrize("database", ["missing.db", None])
+def test_the_script_never_invents_a_log(tmp_path: Path, database: str | None) -> None:
+    env = {"CONSENT_SECRET_KEY": SECRET}
+    if database:
+        env["CONSENT_DATABASE"] = str(tmp_path / database)
+    result = consent_ui_script(tmp_path, "retention", **env)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    [line] = result.stderr.splitlines()
+    assert line.startswith("Error: there is no consent log at ")
+    assert "set CONSENT_DATABASE" in line
+    assert list(tmp_path.iterdir()) == [], "nothing created"
+
+
+def test_the_script_names_a_bad_setting(tmp_path: Path, config: dict[str, Any]) -> None:
+    ConsentUI.state(create_app(config)).store.close()
+    env = {
+        "CONSENT_DATABASE": config["CONSENT_DATABASE"],
+        "CONSENT_SECRET_KEY": SECRET,
+        "CONSENT_MAX_AGE_DAYS": "999",
+    }
+    result = consent_ui_script(tmp_path, "retention", **env)
+    assert result.returncode == 2
+    assert result.stderr.startswith("Error: CONSENT_MAX_AGE_DAYS: 999 days is longer")
+    assert len(result.stderr.splitlines()) == 1
 
 
 def test_help(runner: FlaskCliRunner) -> None:

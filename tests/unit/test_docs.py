@@ -15,6 +15,8 @@ from consent_ui.resources import STATIC
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text()
+#: The README and the guides it links to.
+DOCS = "\n".join([README, *(p.read_text() for p in sorted((ROOT / "docs").glob("*.md")))])
 
 
 @pytest.mark.parametrize("key", sorted(KEYS))
@@ -24,7 +26,7 @@ def test_every_configuration_key_is_documented(key: str) -> None:
 
 @pytest.mark.parametrize("command", sorted(consent_commands.commands))
 def test_every_cli_command_is_documented(command: str) -> None:
-    assert f"flask --app app consent {command}" in README
+    assert f"consent-ui {command}" in DOCS
 
 
 def test_every_route_is_documented(tmp_path: Path) -> None:
