@@ -35,6 +35,16 @@ CONSENT_MODE_TYPES = (
 
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 _NAME = re.compile(r"^[A-Za-z0-9_.*?:\-]{1,100}$")
+#: A host name, or a glob of them (``*.doubleclick.net``); no scheme, port or path.
+_LABEL = r"[a-z0-9*?]([a-z0-9*?\-]*[a-z0-9*?])?"
+_HOST = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(\.{_LABEL})*$")
+
+
+def glob_pattern(glob: str) -> str:
+    """A name that may hold ``*`` and ``?`` as an anchored regular expression, the same
+    in Python and in JavaScript (the snippet receives these patterns)."""
+    parts = (".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in glob)
+    return "^" + "".join(parts) + "$"
 
 
 @dataclass(frozen=True)
@@ -59,8 +69,7 @@ class Declaration:
     @property
     def pattern(self) -> str:
         """The name as an anchored regular expression that Python and JavaScript share."""
-        parts = (".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in self.name)
-        return "^" + "".join(parts) + "$"
+        return glob_pattern(self.name)
 
     def matches(self, name: str) -> bool:
         return re.match(self.pattern, name) is not None
@@ -81,6 +90,13 @@ class Service:
     privacy_url: str | None
     cookies: tuple[Declaration, ...]
     storage: tuple[Declaration, ...]
+    #: The hosts its requests go to; globs such as ``*.doubleclick.net`` allowed.
+    hosts: tuple[str, ...] = ()
+
+    def serves(self, host: str) -> bool:
+        """Whether a request to ``host`` is this service's."""
+        host = host.lower().rstrip(".")
+        return any(re.match(glob_pattern(h), host) for h in self.hosts)
 
     def to_json(self, lang: str) -> dict[str, Any]:
         return {
@@ -89,6 +105,7 @@ class Service:
             "privacy_url": self.privacy_url,
             "cookies": [c.to_json(lang) for c in self.cookies],
             "storage": [s.to_json(lang) for s in self.storage],
+            "hosts": list(self.hosts),
         }
 
 
@@ -191,6 +208,53 @@ def load_policy(path: str | Path | None = None) -> Policy:
         # tomllib reports duplicate keys here too ("Cannot overwrite a value").
         raise PolicyError(source, "", f"is not valid TOML: {e}") from e
     return _Reader(source).policy(data)
+
+
+def policy_from_api(data: Any, source: str) -> Policy:
+    """The policy a running consent-ui publishes at ``/api/policy`` (texts in one language),
+    for the tools that classify what a site stores against it: the scanner, the QA kit.
+
+    It goes through the same validation as a policy file; a mistake names ``source``.
+    """
+    reader = _Reader(source)
+    if not isinstance(data, dict) or not isinstance(data.get("categories"), list):
+        raise reader.fail("categories", "is not the answer of GET /api/policy")
+
+    def texts(value: Any) -> Any:
+        return dict.fromkeys(LANGUAGES, value) if isinstance(value, str) else value
+
+    def declaration(item: Any) -> Any:
+        if not isinstance(item, dict):
+            return item
+        kept = {k: v for k, v in item.items() if v is not None}
+        return {k: texts(v) if k in ("duration", "purpose") else v for k, v in kept.items()}
+
+    categories = {}
+    for category in data["categories"]:
+        if not isinstance(category, dict) or not isinstance(category.get("key"), str):
+            raise reader.fail("categories", "each category needs a key")
+        services = [
+            {
+                **{k: v for k, v in service.items() if v is not None},
+                "cookies": [declaration(c) for c in service.get("cookies", [])],
+                "storage": [declaration(k) for k in service.get("storage", [])],
+            }
+            for service in category.get("services", [])
+            if isinstance(service, dict)
+        ]
+        categories[category["key"]] = {
+            "required": category.get("required", False),
+            "label": texts(category.get("label")),
+            "description": texts(category.get("description")),
+            "services": services,
+        }
+    return reader.policy(
+        {
+            "revision": data.get("revision"),
+            "google_consent_mode": data.get("google_consent_mode", False),
+            "categories": categories,
+        }
+    )
 
 
 class _Reader:
@@ -323,7 +387,7 @@ class _Reader:
         self.table(
             value,
             where,
-            {"name", "provider", "privacy_url", "cookies", "storage"},
+            {"name", "provider", "privacy_url", "cookies", "storage", "hosts"},
             {"name", "provider"},
         )
         privacy_url = value.get("privacy_url")
@@ -340,12 +404,23 @@ class _Reader:
                 self.declaration(item, f"{where}.{kind}[{i}]", needs_texts=kind == "cookies")
                 for i, item in enumerate(items)
             )
+        hosts = value.get("hosts", [])
+        if not isinstance(hosts, list):
+            raise self.fail(f"{where}.hosts", "must be a list of host names")
+        for i, host in enumerate(hosts):
+            if not isinstance(host, str) or not _HOST.match(host):
+                raise self.fail(
+                    f"{where}.hosts[{i}]",
+                    f"“{host}” is not a host name such as www.example.org or *.example.org "
+                    "(lower case, no scheme, port or path)",
+                )
         return Service(
             name=self.text_or_string(value["name"], f"{where}.name"),
             provider=self.text_or_string(value["provider"], f"{where}.provider"),
             privacy_url=privacy_url,
             cookies=declarations["cookies"],
             storage=declarations["storage"],
+            hosts=tuple(hosts),
         )
 
     def declaration(self, value: Any, where: str, *, needs_texts: bool) -> Declaration:

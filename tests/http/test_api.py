@@ -493,8 +493,9 @@ def test_policy_in_french(client: FlaskClient) -> None:
         ("marketing", False, "Marketing"),
     ]
     [analytics] = body["categories"][1]["services"]
-    assert set(analytics) == {"name", "provider", "privacy_url", "cookies", "storage"}
+    assert set(analytics) == {"name", "provider", "privacy_url", "cookies", "storage", "hosts"}
     assert [c["name"] for c in analytics["cookies"]] == ["_ga", "_ga_*"]
+    assert "www.google-analytics.com" in analytics["hosts"]
     assert analytics["cookies"][0]["duration"] == "13 mois"
     assert set(analytics["cookies"][0]) >= {"name", "duration", "purpose"}
 

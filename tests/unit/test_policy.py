@@ -10,7 +10,7 @@ import pytest
 
 from consent_ui import create_app
 from consent_ui.errors import PolicyError
-from consent_ui.policy import BUILTIN_POLICY, Declaration, Policy, load_policy
+from consent_ui.policy import BUILTIN_POLICY, Declaration, Policy, load_policy, policy_from_api
 
 #: A small valid policy; each broken case below changes one thing in it.
 VALID = """\
@@ -49,6 +49,7 @@ cookies = [
 ]
 """
 
+STATS_URL = 'privacy_url = "https://example.org/privacy"'
 STATS_COOKIE = (
     '{ name = "_ga", duration = { en = "1y", fr = "1an" },'
     ' purpose = { en = "Count", fr = "Compte" } }'
@@ -136,7 +137,14 @@ def test_to_json_shape(builtin: Policy, lang: str, labels: list[str]) -> None:
         assert set(category) == {"key", "required", "label", "description", "services"}
         assert category["description"].strip()
         for service in category["services"]:
-            assert set(service) == {"name", "provider", "privacy_url", "cookies", "storage"}
+            assert set(service) == {
+                "name",
+                "provider",
+                "privacy_url",
+                "cookies",
+                "storage",
+                "hosts",
+            }
             for item in service["cookies"] + service["storage"]:
                 assert set(item) == {"name", "domain", "duration", "purpose"}
     ga = data["categories"][1]["services"][0]["cookies"][0]
@@ -173,6 +181,49 @@ def test_declaration_glob(name: str, candidate: str, matches: bool) -> None:
 )
 def test_declaration_pattern(name: str, pattern: str) -> None:
     assert Declaration(name).pattern == pattern
+
+
+def test_builtin_policy_declares_the_hosts_of_its_trackers(builtin: Policy) -> None:
+    [ga] = builtin.category("statistics").services
+    [pixel] = builtin.category("marketing").services
+    assert ga.serves("www.google-analytics.com")
+    assert ga.serves("region1.google-analytics.com")
+    assert ga.serves("www.googletagmanager.com")
+    assert not ga.serves("google-analytics.com.evil.example")
+    assert pixel.serves("connect.facebook.net")
+    assert pixel.serves("CONNECT.FACEBOOK.NET.")
+    assert not pixel.serves("facebook.net")
+
+
+def test_policy_from_the_api_is_the_same_policy(builtin: Policy) -> None:
+    for lang in ("en", "fr"):
+        published = policy_from_api(builtin.to_json(lang), "https://consent.example.org")
+        assert published.revision == builtin.revision
+        assert published.keys == builtin.keys
+        assert published.required_keys == builtin.required_keys
+        for ours, theirs in zip(builtin.categories, published.categories, strict=True):
+            assert theirs.label("en") == theirs.label("fr") == ours.label(lang)
+            assert [s.hosts for s in theirs.services] == [s.hosts for s in ours.services]
+            assert [d.name for d in theirs.cookies] == [d.name for d in ours.cookies]
+            assert [d.name for d in theirs.storage] == [d.name for d in ours.storage]
+
+
+@pytest.mark.parametrize(
+    ("change", "key"),
+    [
+        (lambda d: d.pop("revision"), "revision"),
+        (lambda d: d.update(categories={}), "categories"),
+        (lambda d: d["categories"][1].update(key="Bad Key"), "categories.Bad Key"),
+        (lambda d: d["categories"][1]["services"][0].update(hosts="x"), "hosts"),
+    ],
+)
+def test_a_broken_published_policy_is_refused(builtin: Policy, change, key: str) -> None:
+    data = builtin.to_json("en")
+    change(data)
+    with pytest.raises(PolicyError) as caught:
+        policy_from_api(data, "https://consent.example.org/api/policy")
+    assert caught.value.source == "https://consent.example.org/api/policy"
+    assert key in caught.value.key
 
 
 def _bad_cases() -> list[Any]:
@@ -287,6 +338,21 @@ def _bad_cases() -> list[Any]:
             replaced("google_consent_mode = true", 'google_consent_mode = "yes"'),
             "google_consent_mode",
             "must be true or false",
+        ),
+        (
+            "hosts not a list",
+            replaced(STATS_URL, f'hosts = "a.example"\n{STATS_URL}'),
+            "categories.statistics.services[0].hosts",
+            "must be a list of host names",
+        ),
+        *(
+            (
+                f"host {host}",
+                replaced(STATS_URL, f'hosts = ["ok.example", "{host}"]\n{STATS_URL}'),
+                "categories.statistics.services[0].hosts[1]",
+                "is not a host name such as www.example.org",
+            )
+            for host in ("https://a.example", "a.example:443", "a/x", "A.Example", "", "a..b")
         ),
         (
             "label in an unknown language",
