@@ -44,13 +44,20 @@ class TemplateHelpers:
 
     def head(self, extra: str | None = None) -> Markup:
         """The stylesheet and the deferred snippet, with versioned (long-cached) URLs;
-        ``head("preferences")`` is the dialog's stylesheet, for a page that shows it."""
+        ``head("preferences")`` is the dialog's stylesheet, for a page that shows it.
+
+        The page renders the banner itself (``banner()``, visible at first paint), so
+        its snippet is the one that does not carry it (``?ui=page``)."""
         if extra is not None:
             name = f"consent-{extra}"
             href = url_for("consent_embed.consent_css", name=name, v=embed.stylesheet(name).etag)
             return Markup('<link rel="stylesheet" href="{}">').format(href)
         css = url_for("consent_embed.consent_css", name="consent", v=embed.stylesheet().etag)
-        js = url_for("consent_embed.consent_js", v=embed.script().etag)
+        js = url_for(
+            "consent_embed.consent_js",
+            v=embed.script(standalone=False).etag,
+            ui=embed.PAGE_UI,
+        )
         return Markup('<link rel="stylesheet" href="{}">\n<script src="{}" defer></script>').format(
             css, js
         )
