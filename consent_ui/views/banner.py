@@ -58,7 +58,7 @@ def context(
         return url_for(endpoint, _external=external, **values)
 
     def site_url(url: str) -> str:
-        return request.host_url.rstrip("/") + url if external and url.startswith("/") else url
+        return request.url_root.rstrip("/") + url if external and url.startswith("/") else url
 
     return {
         "lang": lang,
