@@ -287,11 +287,12 @@
       opener?.focus();
     }, true);
     // Tab stays inside the dialog both ways: from its last button (Save) to its first
-    // (Close) and back. Chromium would leave the page for its own toolbar.
+    // (Close) and back. Chromium would leave the page for its own toolbar, WebKit stop
+    // on the dialog itself. The key code, as WebKitGTK names Shift+Tab "Unidentified".
     root.addEventListener('keydown', (e) => {
       const b = [...dialog()?.querySelectorAll('button') || []];
       if (e.shiftKey) b.reverse();
-      if (e.key == 'Tab' && b[0] && (d.activeElement == b[b.length - 1] || e.shiftKey && d.activeElement == dialog())) {
+      if (e.keyCode == 9 && b[0] && (d.activeElement == b[b.length - 1] || e.shiftKey && d.activeElement == dialog())) {
         b[0].focus();
         e.preventDefault();
       }
