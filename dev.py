@@ -188,10 +188,17 @@ def test(args: list[str]) -> None:
     sys.exit(result.returncode)
 
 
+BENCHES = ("snippet", "peers")
+
+
 def bench(args: list[str]) -> None:
+    """``bench`` runs both benchmarks; ``bench snippet|peers [options]`` one of them."""
     ensure_venv("test")
     ensure_browser()
-    run(PYTHON, "bench/snippet.py", *args)
+    names = [args.pop(0)] if args and args[0] in BENCHES else list(BENCHES)
+    for name in names:
+        say(f"bench/{name}.py")
+        run(PYTHON, f"bench/{name}.py", *args)
 
 
 def messages(args: list[str]) -> None:
