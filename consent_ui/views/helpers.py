@@ -15,9 +15,11 @@ from . import banner, embed, recording
 
 
 def here() -> str:
-    """This page's path and query, to come back to after a choice."""
+    """This page's path and query, to come back to after a choice (with the prefix
+    the service is mounted under, if any)."""
     query = request.query_string.decode("latin-1")
-    return f"{request.path}?{query}" if query else request.path
+    path = request.script_root + request.path
+    return f"{path}?{query}" if query else path
 
 
 class TemplateHelpers:
@@ -40,7 +42,7 @@ class TemplateHelpers:
     def switch_url(self, lang: str) -> str:
         """This page in another language (the ``en • fr`` switch)."""
         args = {k: v for k, v in request.args.items() if k != "lang"}
-        return f"{request.path}?{urlencode({**args, 'lang': lang})}"
+        return f"{request.script_root}{request.path}?{urlencode({**args, 'lang': lang})}"
 
     def head(self, extra: str | None = None) -> Markup:
         """The stylesheet and the deferred snippet, with versioned (long-cached) URLs;

@@ -112,6 +112,12 @@ def test_the_services_own_pages_under_the_prefix(mounted, page: Page, ui: Consen
     page.goto(f"{origin}{PREFIX}/")
     ui.banner().wait_for(state="visible")
     ui.wait_for("window.consentUI")
+    links = page.eval_on_selector_all(
+        "a[hreflang], input[name=next], form[action]",
+        "(all) => all.map((e) => e.getAttribute('href') || e.getAttribute('action') || e.value)",
+    )
+    assert links
+    assert all(link.startswith(PREFIX + "/") for link in links), links
 
     ui.choose("reject-all")
 
