@@ -4,8 +4,11 @@
     python3 dev.py serve      start the service with its demo site on http://127.0.0.1:8000
                               (and a static page embedding the snippet on :8001)
     python3 dev.py test       lint, then every test (unit, HTTP, browser), installing
-                              what is missing first (virtualenv, packages, Chromium)
-    python3 dev.py bench      print the snippet's size and speed figures
+                              what is missing first (virtualenv, packages, Chromium,
+                              Firefox ESR, WebKitGTK and Xvfb)
+    python3 dev.py bench      print the snippet's size and speed figures, then the
+                              side-by-side comparison with other consent managers
+                              (``bench snippet`` or ``bench peers`` for one of them)
     python3 dev.py messages   extract the messages and update both catalogues
 
 Arguments after ``test`` go to pytest (``python3 dev.py test -k banner``).
@@ -101,6 +104,35 @@ def ensure_browser() -> None:
     )
 
 
+#: The other two engines of the browser tests (tests/browser/engines), from Debian's
+#: packages: Playwright cannot download its own builds here, and drives neither
+#: Debian's WebKitGTK (Selenium's WebKitGTK driver does) nor a stock Firefox but over
+#: WebDriver BiDi (its moz-firefox channel). WebKitGTK has no headless mode: Xvfb.
+ENGINES = {"firefox-esr": "firefox-esr", "WebKitWebDriver": "webkit2gtk-driver", "Xvfb": "xvfb"}
+
+
+def ensure_engines() -> None:
+    """Firefox ESR, WebKitGTK's WebDriver and Xvfb, installed with apt-get when missing
+    (as root on Debian/Ubuntu); otherwise stop, saying which: the tests in those
+    engines are part of the suite and would fail."""
+    missing = [package for binary, package in ENGINES.items() if not shutil.which(binary)]
+    if not missing:
+        return
+    if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
+        say(f"installing {', '.join(missing)} from the system's packages (apt-get)")
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        run("apt-get", "update", "-qq", env=env)
+        run("apt-get", "install", "-y", "-qq", *missing, env=env)
+        missing = [package for binary, package in ENGINES.items() if not shutil.which(binary)]
+        if not missing:
+            return
+    sys.exit(
+        f"dev.py: ENGINES MISSING for the browser tests: {', '.join(missing)}. The snippet's "
+        "flows run in Firefox and WebKit too; install those Debian packages (as root, "
+        "`apt-get install " + " ".join(missing) + "`), then try again."
+    )
+
+
 def serve(args: list[str]) -> None:
     """The service with its demo on :8000, and a plain static page on :8001 that embeds
     the snippet from another origin."""
@@ -147,6 +179,7 @@ def serve(args: list[str]) -> None:
 def test(args: list[str]) -> None:
     ensure_venv("test")
     ensure_browser()
+    ensure_engines()
     say("ruff")
     run(BIN / "ruff", "check", ".")
     run(BIN / "ruff", "format", "--check", ".")
@@ -155,10 +188,17 @@ def test(args: list[str]) -> None:
     sys.exit(result.returncode)
 
 
+BENCHES = ("snippet", "peers")
+
+
 def bench(args: list[str]) -> None:
+    """``bench`` runs both benchmarks; ``bench snippet|peers [options]`` one of them."""
     ensure_venv("test")
     ensure_browser()
-    run(PYTHON, "bench/snippet.py", *args)
+    names = [args.pop(0)] if args and args[0] in BENCHES else list(BENCHES)
+    for name in names:
+        say(f"bench/{name}.py")
+        run(PYTHON, f"bench/{name}.py", *args)
 
 
 def messages(args: list[str]) -> None:

@@ -5,9 +5,11 @@ ports, loads the page in headless Chromium and prints, for a first visit and a
 returning one: each consent-UI response (raw and gzip bytes), the request count, the
 time from navigation to a visible banner and from consent.js to a visible banner,
 and the cumulative layout shift. Requests are counted by the server itself, so cache
-hits are not requests. Runs without throttling and with a 100 ms round trip.
+hits are not requests. Runs without throttling and with a 100 ms round trip. Then
+the first visit's bytes under Global Privacy Control (consent.js then carries the
+banner that says so) and on the service's own pages (banner in the HTML).
 
-    python3 dev.py bench            (or .venv/bin/python bench/snippet.py --runs 5)
+    python3 dev.py bench snippet    (or .venv/bin/python bench/snippet.py --runs 5)
 """
 
 from __future__ import annotations
@@ -28,10 +30,10 @@ sys.path.insert(0, str(ROOT))
 from playwright.sync_api import Page, sync_playwright  # noqa: E402
 
 from consent_ui import create_app  # noqa: E402
+from consent_ui.views.embed import BUDGET  # noqa: E402
 from examples.harness import CHROMIUM_ARGS, chromium_executable, free_port, serve  # noqa: E402
 from examples.static_site import make_app as example_site  # noqa: E402
 
-BUDGET = 5000  # bytes of gzip: "5 KB" read strictly
 INLINE_PAGES = ("/?lang=en", "/?lang=fr", "/ads/studio-bastos?lang=fr", "/cookies?lang=fr")
 #: What counts as consent UI (the example's trackers are served by the same host).
 UI_PATHS = ("/consent.js", "/consent.css", "/consent-preferences.css", "/consent/", "/api/")
@@ -177,14 +179,29 @@ def inline_banner_bytes(app: Any, paths: tuple[str, ...]) -> list[tuple[str, int
     return rows
 
 
-def french_total(app: Any, hits: list[Hit]) -> int:
-    """The same first visit on a French page: its banner is the longer one."""
-    french = app.test_client().get(
-        "/consent/banner?part=banner&lang=fr", headers={"Accept-Encoding": "gzip"}
+def sent(app: Any, path: str, **headers: str) -> int:
+    response = app.test_client().get(path, headers={"Accept-Encoding": "gzip", **headers})
+    assert response.status_code == 200, path
+    return len(response.data)
+
+
+def gpc_total(app: Any) -> int:
+    """A first visit under Global Privacy Control (Sec-GPC: 1): the consent.js that
+    carries the banner with its notice."""
+    total = sent(app, "/consent.js", **{"Sec-GPC": "1"})
+    print(f"\nFirst visit under Global Privacy Control: consent.js {total} B gzip (one request)")
+    return total
+
+
+def own_pages_total(app: Any, inline: list[tuple[str, int, int]]) -> int:
+    """A first visit of the service's own pages: the script for pages that render the
+    banner, the banner's stylesheet and the banner in the HTML."""
+    js, css = sent(app, "/consent.js?ui=page"), sent(app, "/consent.css")
+    total = js + css + max(packed for _, _, packed in inline)
+    print(
+        f"  first visit: consent.js?ui=page {js} + consent.css {css} + banner "
+        f"{max(packed for _, _, packed in inline)} = {total} B gzip"
     )
-    others = sum(h.sent for h in hits if not h.path.startswith("/consent/banner"))
-    total = others + len(french.data)
-    print(f"\nFirst visit on a French page: banner {len(french.data)} B gzip, total {total} B")
     return total
 
 
@@ -244,7 +261,7 @@ def main() -> int:
                     label = "no throttling" if not rtt else f"{rtt} ms round trip"
                     result = first_visits(browser, page_url, recorder, args.runs, rtt)
                     totals.append(report(f"First visit, {label}:", result))
-                totals.append(french_total(app, result["hits"]))
+                totals.append(gpc_total(app))
                 back = returning_visit(browser, page_url, recorder)
                 print("\nReturning visit (accepted all, then a new navigation):")
                 for hit in back["hits"]:
@@ -255,8 +272,10 @@ def main() -> int:
                 )
                 print(f"  banner fetched: {'yes' if back['banner_fetched'] else 'no'}")
                 print("\nBanner inline on the service's own pages (what it adds to the page):")
-                for path, raw, packed in inline_banner_bytes(app, INLINE_PAGES):
+                inline = inline_banner_bytes(app, INLINE_PAGES)
+                for path, raw, packed in inline:
                     print(f"  {path:30} raw {raw:6} B   gzip {packed:5} B")
+                totals.append(own_pages_total(app, inline))
                 browser.close()
         finally:
             site.stop()

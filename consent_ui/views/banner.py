@@ -7,6 +7,7 @@ and the text hash of the log, so the hash proves the exact words a visitor saw.
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -33,12 +34,16 @@ def context(
     csrf: bool = False,
     next_url: str = "/",
     external: bool = False,
+    snippet: bool = False,
 ) -> dict[str, Any]:
     """What the banner and preferences templates need, in ``lang``.
 
     ``csrf`` adds the form token (pages this server renders); the fragment for other
     pages goes without, since only the snippet, which posts JSON, ever shows it, and
-    with ``external`` links, since it lands on another origin.
+    with ``external`` links, since it lands on another origin. ``snippet`` is the
+    markup consent.js carries: like ``external``, but with links from the service's
+    root (``/cookies``), which the snippet puts behind its own base, path included; a
+    long-cached script must not hold the host or prefix of whoever asked first.
     """
     state = ConsentUI.state()
     policy = state.policy
@@ -48,10 +53,12 @@ def context(
         return format_list([c.label(lang).lower() for c in categories], locale=lang)
 
     def link(endpoint: str, **values: Any) -> str:
+        if snippet:
+            return url_for(endpoint, **values).removeprefix(request.script_root)
         return url_for(endpoint, _external=external, **values)
 
     def site_url(url: str) -> str:
-        return request.host_url.rstrip("/") + url if external and url.startswith("/") else url
+        return request.url_root.rstrip("/") + url if external and url.startswith("/") else url
 
     return {
         "lang": lang,
@@ -64,7 +71,8 @@ def context(
         "purposes": labels(optional),
         "gpc_purposes": labels([c for c in optional if c.gpc]),
         "keep": format_timedelta(timedelta(days=state.settings.max_age_days), threshold=1.0),
-        "external": external,
+        "external": external or snippet,
+        "snippet": snippet,
         "link": link,
         "site_url": site_url,
         "in_dialog": True,
@@ -76,6 +84,29 @@ def render(lang: str, parts: tuple[str, ...] = PARTS, **options: Any) -> Markup:
     with force_locale(lang):
         # Jinja has already escaped everything it rendered.
         return Markup(render_template(TEMPLATE, parts=parts, **context(lang, **options)))  # noqa: S704
+
+
+def for_snippet(lang: str, *, gpc: bool) -> str:
+    """The banner as consent.js carries it, so that a first visit needs no second
+    request: links from the service's root, and as few bytes as HTML allows (no
+    spaces between tags, attribute values unquoted where they may be, else in single
+    quotes, which a JSON string carries without escapes). Only markup changes; the
+    words are those ``shown_text`` hashes."""
+    html = str(render(lang, ("banner",), gpc=gpc, snippet=True))
+    return _ATTRIBUTE.sub(_requote, _BETWEEN_TAGS.sub("><", html))
+
+
+_BETWEEN_TAGS = re.compile(r">\s+<")
+#: An attribute in a tag (Jinja escapes ``<``, ``>`` and ``"`` in text and values).
+_ATTRIBUTE = re.compile(r'(?<=[\s<])([\w-]+)="([^"<>]*)"(?=[^<>]*>)')
+_UNQUOTED = re.compile(r"[\w./:-]+")
+
+
+def _requote(match: re.Match[str]) -> str:
+    name, value = match.groups()
+    if _UNQUOTED.fullmatch(value):
+        return f"{name}={value}"
+    return f"{name}='{value}'" if "'" not in value else match.group(0)
 
 
 def shown_text(surface: str, lang: str, *, gpc: bool) -> tuple[str, str] | None:

@@ -7,13 +7,15 @@ ETag. ``?v=`` URLs (what ``consent_ui.head()`` writes) are cached for a year.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
+import re
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import rcssmin
+import zopfli.gzip
 from flask import Blueprint, Response, request
 from flask_babel import force_locale, get_locale
 from werkzeug.exceptions import HTTPException
@@ -26,6 +28,8 @@ from . import banner, cors, errors, recording
 
 #: Where the server writes the snippet's data into consent.js.
 CONFIG_MARKER = "/*@config*/{}"
+#: Bytes of gzip a first visit may load (DESIGN.md, "Quality bars": 5 KB, strictly).
+BUDGET = 5000
 DAY = 24 * 3600
 
 bp = Blueprint("consent_embed", __name__)
@@ -39,22 +43,22 @@ def _preflight(response: Response) -> Response:
     return cors.add_headers(response) if request.method == "OPTIONS" else response
 
 
-@dataclass(frozen=True)
+@dataclass
 class Asset:
     body: bytes
-    gzipped: bytes
     etag: str
     mimetype: str
 
     @classmethod
     def of(cls, text: str, mimetype: str) -> Asset:
         body = text.encode()
-        return cls(
-            body=body,
-            gzipped=gzip.compress(body, compresslevel=9, mtime=0),
-            etag=hashlib.sha256(body).hexdigest()[:20],
-            mimetype=mimetype,
-        )
+        return cls(body=body, etag=hashlib.sha256(body).hexdigest()[:20], mimetype=mimetype)
+
+    @cached_property
+    def gzipped(self) -> bytes:
+        """Compressed once, when first asked for, with zopfli: plain gzip for every
+        client, some 2 % smaller than zlib's best, which counts on a 5 KB budget."""
+        return zopfli.gzip.compress(self.body)
 
     def response(self, *, max_age: int) -> Response:
         response = Response(mimetype=self.mimetype)
@@ -73,9 +77,15 @@ class Asset:
         return response
 
 
-def snippet_config(policy: Policy) -> dict[str, Any]:
+def snippet_config(policy: Policy, *, standalone: bool = True, gpc: bool = False) -> dict[str, Any]:
     """The policy data and texts the snippet needs, in both languages; no more (its
-    gzip bytes count toward the first-visit budget)."""
+    gzip bytes count toward the first-visit budget).
+
+    ``standalone`` (pages this server does not render) adds the banner's markup and
+    stylesheet, so that the banner shows as soon as consent.js has run, with no
+    second round trip. ``gpc`` says the request for consent.js carried ``Sec-GPC: 1``,
+    which the snippet cannot see by itself.
+    """
     state = ConsentUI.state()
     texts = {}
     for lang in LANGUAGES:
@@ -87,8 +97,10 @@ def snippet_config(policy: Policy) -> dict[str, Any]:
                 },
                 **banner.embed_texts(),
             }
+            if standalone:
+                texts[lang]["banner"] = banner.for_snippet(lang, gpc=gpc)
     covered = {m for c in policy.categories for m in c.consent_mode}
-    return {
+    config: dict[str, Any] = {
         "revision": policy.revision,
         "lang": state.settings.default_locale,
         "cookie": state.settings.cookie_name,
@@ -111,19 +123,43 @@ def snippet_config(policy: Policy) -> dict[str, Any]:
         ],
         "texts": texts,
     }
+    if standalone:
+        config["css"] = stylesheet().body.decode()
+        if gpc:
+            config["gpc"] = True
+    return config
 
 
-def script() -> Asset:
+def script(*, standalone: bool = True, gpc: bool = False) -> Asset:
+    """consent.js: ``standalone`` for pages this server does not render (it carries
+    the banner), else for pages that render the banner themselves (``head()``)."""
+    gpc = gpc and standalone
+
     def build() -> Asset:
         source = (STATIC / "js" / "consent.js").read_text()
         if source.count(CONFIG_MARKER) != 1:
             raise RuntimeError(f"consent.js must hold {CONFIG_MARKER} exactly once")
-        config = json.dumps(
-            snippet_config(ConsentUI.state().policy), separators=(",", ":"), ensure_ascii=False
-        )
-        return Asset.of(minify(source.replace(CONFIG_MARKER, config)), "text/javascript")
+        data = snippet_config(ConsentUI.state().policy, standalone=standalone, gpc=gpc)
+        return Asset.of(minify(source.replace(CONFIG_MARKER, js_literal(data))), "text/javascript")
 
-    return ConsentUI.state().cached("consent.js", build)
+    return ConsentUI.state().cached(("consent.js", standalone, gpc), build)
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*")
+
+
+def js_literal(value: Any) -> str:
+    """``value`` as a JavaScript literal: JSON, but for object keys that are names,
+    which go unquoted (a few dozen bytes of the budget)."""
+    if isinstance(value, dict):
+        items = (
+            f"{k if _IDENTIFIER.fullmatch(k) else json.dumps(k)}:{js_literal(v)}"
+            for k, v in value.items()
+        )
+        return "{" + ",".join(items) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(map(js_literal, value)) + "]"
+    return json.dumps(value, ensure_ascii=False)
 
 
 #: The stylesheets: the banner's (every first visit) and the dialog's (once it opens).
@@ -141,9 +177,19 @@ def _max_age() -> int:
     return 365 * DAY if request.args.get("v") else DAY
 
 
+#: ``/consent.js?ui=page``: the snippet for a page that renders the banner itself.
+PAGE_UI = "page"
+
+
 @bp.get("/consent.js")
 def consent_js() -> Response:
-    return script().response(max_age=_max_age())
+    """The snippet. Unless the page renders the banner (``?ui=page``), it carries the
+    banner and differs with the Global Privacy Control header, which it then says."""
+    if request.args.get("ui") == PAGE_UI:
+        return script(standalone=False).response(max_age=_max_age())
+    response = script(gpc=recording.gpc_signal()).response(max_age=_max_age())
+    response.vary.add("Sec-GPC")
+    return response
 
 
 @bp.get(f"/<any({', '.join(map(repr, STYLESHEETS))}):name>.css")

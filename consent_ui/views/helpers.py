@@ -15,9 +15,11 @@ from . import banner, embed, recording
 
 
 def here() -> str:
-    """This page's path and query, to come back to after a choice."""
+    """This page's path and query, to come back to after a choice (with the prefix
+    the service is mounted under, if any)."""
     query = request.query_string.decode("latin-1")
-    return f"{request.path}?{query}" if query else request.path
+    path = request.script_root + request.path
+    return f"{path}?{query}" if query else path
 
 
 class TemplateHelpers:
@@ -40,17 +42,24 @@ class TemplateHelpers:
     def switch_url(self, lang: str) -> str:
         """This page in another language (the ``en • fr`` switch)."""
         args = {k: v for k, v in request.args.items() if k != "lang"}
-        return f"{request.path}?{urlencode({**args, 'lang': lang})}"
+        return f"{request.script_root}{request.path}?{urlencode({**args, 'lang': lang})}"
 
     def head(self, extra: str | None = None) -> Markup:
         """The stylesheet and the deferred snippet, with versioned (long-cached) URLs;
-        ``head("preferences")`` is the dialog's stylesheet, for a page that shows it."""
+        ``head("preferences")`` is the dialog's stylesheet, for a page that shows it.
+
+        The page renders the banner itself (``banner()``, visible at first paint), so
+        its snippet is the one that does not carry it (``?ui=page``)."""
         if extra is not None:
             name = f"consent-{extra}"
             href = url_for("consent_embed.consent_css", name=name, v=embed.stylesheet(name).etag)
             return Markup('<link rel="stylesheet" href="{}">').format(href)
         css = url_for("consent_embed.consent_css", name="consent", v=embed.stylesheet().etag)
-        js = url_for("consent_embed.consent_js", v=embed.script().etag)
+        js = url_for(
+            "consent_embed.consent_js",
+            v=embed.script(standalone=False).etag,
+            ui=embed.PAGE_UI,
+        )
         return Markup('<link rel="stylesheet" href="{}">\n<script src="{}" defer></script>').format(
             css, js
         )

@@ -26,10 +26,17 @@
 
   /* ---- state ---- */
 
-  const base = new URL(d.currentScript.src).origin;
-  const gpc = navigator.globalPrivacyControl === true;
+  // The service's root, path included: it may be mounted under a prefix of the page's
+  // own origin (https://www.example.org/consent-ui/consent.js).
+  const base = new URL('.', d.currentScript.src).href.slice(0, -1);
+  // C.gpc: the request for this script carried Sec-GPC, which a page cannot see.
+  const gpc = navigator.globalPrivacyControl === true || !!C.gpc;
   const lang = [d.documentElement.lang, ...navigator.languages]
     .map((l) => (l || '').slice(0, 2).toLowerCase()).find((l) => C.texts[l]) || C.lang;
+  const texts = C.texts[lang];
+  // The banner this script carries (for pages that do not render it) says whether
+  // there was a signal: the server's text hash counts the notice of it only under one.
+  const carried = gpc == !!C.gpc && texts.banner;
   const ran = {};
   const loading = {};
   const loaded = {};
@@ -112,31 +119,29 @@
   // A stand-in that names the service and lets the visitor allow its category in place.
   const placeholder = (el) => {
     const key = el.dataset.consent.split(' ').find((k) => !has(k));
-    const t = C.texts[lang];
     // Without data-consent-service, the embed's host names it.
     const service = el.dataset.consentService || new URL(el.dataset.src, location).hostname;
-    const say = (s) => s.replace('%(service)s', service).replace('%(category)s', t.labels[key]);
+    const say = (s) => s.replace('%(service)s', service).replace('%(category)s', texts.labels[key]);
     const ph = d.createElement('div');
     ph.className = 'cu cu-ph';
     ph.lang = lang;
     ph.dataset.consentPlaceholder = key;
     // Exactly the box of the element it stands for, at once; its content once styled,
-    // so that nothing moves, around it or inside it.
-    const box = getComputedStyle(el).display;
+    // so that nothing moves, around it or inside it (the stylesheet brings its padding
+    // and border with box-sizing: border-box).
+    const { display, verticalAlign } = getComputedStyle(el);
     Object.assign(ph.style, {
-      display: box == 'inline' ? 'inline-block' : box,
-      boxSizing: 'border-box',
-      overflow: 'auto',
+      display: display == 'inline' ? 'inline-block' : display,
+      verticalAlign,
       width: el.offsetWidth + 'px',
       height: el.offsetHeight + 'px',
-      verticalAlign: getComputedStyle(el).verticalAlign,
     });
     el.hidden = true;
     el.before(ph);
     css('consent').then(() => {
       ph.innerHTML = '<p></p><button type="button" class="cu-btn" data-consent-action="allow"></button>';
-      ph.firstChild.textContent = say(t.blocked);
-      ph.lastChild.textContent = say(t.allow);
+      ph.firstChild.textContent = say(texts.blocked);
+      ph.lastChild.textContent = say(texts.allow);
       ph.lastChild.onclick = () => choose('custom', [...(state?.granted || []), key], 'placeholder');
     });
   };
@@ -209,18 +214,29 @@
   const banner = () => root?.querySelector('[data-consent-banner]');
   const dialog = () => root?.querySelector('[data-consent-preferences]');
 
-  // A stylesheet of the server's, once; settled when loaded (or failed: the UI still works).
+  // A stylesheet of the server's, once; settled when loaded (or failed: the UI still
+  // works). The banner's comes with this script (C.css) and is applied at once as a
+  // constructed stylesheet, which a strict style-src allows; else from the server.
   const css = (name) => loaded[name] = loaded[name] || new Promise((done) => {
-    if (d.querySelector(`link[href*="/${name}.css"]`)) done();
-    else d.head.append(Object.assign(d.createElement('link'), { rel: 'stylesheet', href: `${base}/${name}.css`, onload: done, onerror: done }));
+    if (d.querySelector(`link[href*="/${name}.css"]`)) return done();
+    if (name == 'consent' && C.css && d.adoptedStyleSheets) {
+      const sheet = new CSSStyleSheet();
+      sheet.replaceSync(C.css);
+      d.adoptedStyleSheets = [...d.adoptedStyleSheets, sheet];
+      return done();
+    }
+    d.head.append(Object.assign(d.createElement('link'), { rel: 'stylesheet', href: `${base}/${name}.css`, onload: done, onerror: done }));
   });
 
-  // One part of the UI, fetched in the page's language when first needed and shown
-  // once styled; the dialog brings its own stylesheet. The server renders the
-  // visitor's choice into the dialog.
+  // One part of the UI in the page's language, shown once styled. The banner comes
+  // with this script (its links from the service's root), so a first visit
+  // needs no second round trip; the dialog, with the visitor's choice rendered in
+  // and its own stylesheet, is fetched when first opened (so is the banner by a
+  // script for pages that render it themselves, or under a signal only the page saw).
   const load = (part) => (part == 'banner' ? banner() : dialog()) ? Promise.resolve() :
     loading[part] = loading[part] || Promise.all([
-      api('GET', null, `/consent/banner?part=${part}&lang=${lang}${gpc ? '&gpc=1' : ''}`).then((r) => r.text()),
+      part == 'banner' && carried ? carried.replace(/=\//g, () => `=${base}/`) :
+        api('GET', null, `/consent/banner?part=${part}&lang=${lang}${gpc ? '&gpc=1' : ''}`).then((r) => r.text()),
       css('consent'),
       part != 'banner' && css('consent-preferences'),
     ]).then(([html]) => {
@@ -262,7 +278,7 @@
       if (!f.closest('[data-consent-banner],[data-consent-preferences]')) return;
       e.preventDefault();
       const list = [...f.querySelectorAll('[name=category]:checked:enabled')].map((i) => i.value);
-      choose(e.submitter?.value || 'custom', list, f.elements.surface.value).catch(console.error);
+      choose(e.submitter?.value || 'custom', list, f.closest('[data-consent-banner]') ? 'banner' : 'preferences').catch(console.error);
     });
     // "close" does not bubble: catch it on the way down, drop the switches that were
     // not saved (they would show next time as if they were), and give focus back.
@@ -271,12 +287,13 @@
       opener?.focus();
     }, true);
     // Tab stays inside the dialog both ways: from its last button (Save) to its first
-    // (Close) and back. Chromium would leave the page for its own toolbar.
+    // (Close) and back. Chromium would leave the page for its own toolbar, WebKit stop
+    // on the dialog itself. The key code, as WebKitGTK names Shift+Tab "Unidentified".
     root.addEventListener('keydown', (e) => {
-      const b = dialog()?.querySelectorAll('button');
-      const [from, to] = e.shiftKey ? [b?.[0], b?.[b.length - 1]] : [b?.[b.length - 1], b?.[0]];
-      if (e.key == 'Tab' && to && (d.activeElement == from || e.shiftKey && d.activeElement == dialog())) {
-        to.focus();
+      const b = [...dialog()?.querySelectorAll('button') || []];
+      if (e.shiftKey) b.reverse();
+      if (e.keyCode == 9 && b[0] && (d.activeElement == b[b.length - 1] || e.shiftKey && d.activeElement == dialog())) {
+        b[0].focus();
         e.preventDefault();
       }
     });

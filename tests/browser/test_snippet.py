@@ -1,25 +1,31 @@
-"""The snippet on pages the consent server does not render (issue 4).
+"""The snippet on pages the consent server does not render (issues 4 and 11).
 
 examples/static-site is served from another origin of the same site (127.0.0.1, another
-port) and from another site (localhost): nothing gated runs before a choice, each
-choice runs exactly the scripts it allows, exactly once, the token lands where the
-page can read it, and a returning visitor's trackers start before any request to the
-consent server.
+port) and from another site (localhost): a first visit costs one request (consent.js
+carries the banner and its stylesheet), nothing gated runs before a choice, the banner
+shows the very words the log's text hash stands for, each choice runs exactly the
+scripts it allows, exactly once, the token lands where the page can read it, and a
+returning visitor's trackers start before any request to the consent server.
 """
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 from flask_babel import force_locale, gettext
+from markupsafe import Markup
 
 from consent_ui.extension import ConsentUI
+from consent_ui.views import banner
 from tests.browser.conftest import store_of
 
 ALL = ("statistics", "personalization", "marketing")
 DIALOG = "[data-consent-preferences]"
 #: What the snippet fetches to show its UI.
 UI_FETCHES = ("GET /consent/banner", "GET /consent.css", "GET /consent-preferences.css")
-FIRST_VISIT = {"GET /consent.js", "GET /consent.css", "GET /consent/banner?part=banner&lang=en"}
+#: The whole first visit: the banner and its stylesheet come with the script.
+FIRST_VISIT = ["GET /consent.js"]
 
 
 def partner_video(page):
@@ -31,8 +37,12 @@ def test_first_visit_shows_the_banner_and_runs_nothing(origin, consent_server, p
     page.goto(origin + "/")
     ui.banner().wait_for(state="visible")
 
-    assert sorted(requests) == sorted(FIRST_VISIT)
+    assert requests == FIRST_VISIT
     assert page.locator("[data-consent-ui]").get_attribute("lang") == "en"
+    # Styled by the stylesheet consent.js carries: a fixed box at the bottom.
+    assert ui.banner().evaluate("(b) => getComputedStyle(b).position") == "fixed"
+    # Its links lead to the consent server, which the snippet found from its own src.
+    assert ui.banner().locator("a").get_attribute("href") == consent_server.url + "/cookies"
     assert ui.banner().locator("h2").inner_text() == "Cookies and your privacy"
     assert page.locator("[data-consent-gpc]").count() == 0
     assert ui.runs() == {}
@@ -68,7 +78,7 @@ def test_a_french_page_gets_the_french_banner(consent_server, site, page, ui):
     page.goto(site.cross_site + "/t/snippet-fr.html")
     ui.banner().wait_for(state="visible")
 
-    assert "GET /consent/banner?part=banner&lang=fr" in requests
+    assert requests == FIRST_VISIT
     assert page.locator("[data-consent-ui]").get_attribute("lang") == "fr"
     assert ui.banner().locator("h2").inner_text() == heading
     assert page.locator("[data-consent-placeholder] p").inner_text() == blocked
@@ -80,6 +90,38 @@ def test_a_french_page_gets_the_french_banner(consent_server, site, page, ui):
         "/t/snippet-fr.html",
         "banner",
     )
+
+
+def shown(html: str) -> str:
+    """The words of some markup, read as ``banner.shown_text`` reads the template's."""
+    return " ".join(Markup(html.replace(">", "> ")).striptags().split())
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+@pytest.mark.parametrize("gpc", [False, True], ids=["no-signal", "sec-gpc"])
+def test_the_banner_shows_exactly_the_text_the_log_hashes(
+    lang, gpc, site, consent_server, page, ui
+):
+    """The banner is built from what consent.js carries, not from the server's template
+    at the time of the choice: the words must be the same, or the log proves nothing."""
+    if gpc:
+        page.context.set_extra_http_headers({"Sec-GPC": "1"})
+    ui.record_changes()
+    requests = ui.requests_to(consent_server.url)
+    page.goto(f"{site.cross_site}/t/snippet-{lang}.html")
+    ui.banner().wait_for(state="visible")
+    words = shown(ui.banner().evaluate("(b) => b.outerHTML"))
+
+    with consent_server.app.test_request_context():
+        text_hash, text = banner.shown_text("banner", lang, gpc=gpc)
+    assert words == text
+    assert ("Global Privacy Control" in words) is gpc
+    assert requests == FIRST_VISIT
+    ui.decide("reject-all")
+    [record] = store_of(consent_server).history(ui.state()["id"])
+    assert (record["lang"], record["surface"], record["gpc"]) == (lang, "banner", gpc)
+    assert record["text_hash"] == text_hash == hashlib.sha256(words.encode()).hexdigest()
+    assert store_of(consent_server).text(text_hash) == words
 
 
 CHOICES = {
@@ -270,3 +312,18 @@ def test_the_placeholder_allows_its_category_in_place(origin, consent_server, pa
     [record] = store_of(consent_server).history(ui.state()["id"])
     assert (record["action"], record["surface"], record["page"]) == ("custom", "placeholder", "/")
     assert record["categories"] == ["essential", "marketing"]
+
+
+def test_without_constructed_stylesheets_the_banner_waits_for_the_servers(
+    site, consent_server, page, ui
+):
+    """Browsers before constructable stylesheets (Safari 16.3 and older): the banner's
+    stylesheet comes from the server, and the banner shows once it is styled."""
+    page.add_init_script("delete Document.prototype.adoptedStyleSheets;")
+    requests = ui.requests_to(consent_server.url)
+    page.goto(site.cross_site + "/")
+    ui.banner().wait_for(state="visible")
+
+    assert requests == [*FIRST_VISIT, "GET /consent.css"]
+    assert ui.banner().evaluate("(b) => getComputedStyle(b).position") == "fixed"
+    assert page.evaluate("document.adoptedStyleSheets") is None

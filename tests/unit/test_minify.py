@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import esprima
 import pytest
 
@@ -61,3 +63,31 @@ def test_the_snippet_minifies_to_valid_javascript_deterministically() -> None:
     assert once == minify(source)
     esprima.parseScript(once)
     assert len(once) < len(source) * 0.6
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        # One plain parameter: no parentheses. Others keep theirs.
+        ("f((a) => a);", "f(a=>a);"),
+        ("f((a, b) => a);", "f((a,b)=>a);"),
+        ("f((a = 1) => a);", "f((a=1)=>a);"),
+        ("f(({ a }) => a);", "f(({a})=>a);"),
+        ("f(async (a) => a);", "f(async(a)=>a);"),
+        # Trailing commas go; a hole's comma stays.
+        ("f({ a: 1, }, [1, 2, ], g(1, ));", "f({a:1},[1,2],g(1));"),
+        ("f([1, , ]);", "f([1,,]);"),
+        # A semicolon before a closing brace goes, unless it is an empty statement.
+        ("w(function () { h(); });", "w(function(){h()});"),
+        ("w(function () { if (x) ; });", "w(function(){if(x);});"),
+        # Spaces inside a template's ${…} go; its text stays as written.
+        ("f(`a ${x ? ' y ' : ''} b`);", "f(`a ${x?' y ':''} b`);"),
+    ],
+)
+def test_punctuation_the_grammar_does_without(source: str, expected: str) -> None:
+    assert minify(source) == expected
+
+
+def test_declarations_of_one_kind_in_a_row_share_their_keyword() -> None:
+    out = minify("w(() => { const a = 1;\n// why\nconst b = a; let c; let d = 2; const e = c; });")
+    assert re.fullmatch(r"w\(\(\)=>\{const \w=1,\w=\w;let \w,\w=2;const \w=\w\}\);", out), out
