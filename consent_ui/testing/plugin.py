@@ -56,6 +56,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
     if not config.pluginmanager.is_registered(fixtures):
         config.pluginmanager.register(fixtures, "consent_ui.fixtures")
+    if config.getoption("consent_policy"):
+        collection_policy(config)  # a policy file given is read now: a mistake is a usage error
 
 
 def collection_policy(config: pytest.Config) -> Policy:
