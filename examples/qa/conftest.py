@@ -1,0 +1,52 @@
+"""The site under test: consent-ui's demo, served by the consent server the plugin
+starts, and one deliberately leaky page of this suite's own (site/leaky.html), served
+on another port and allowed to embed the snippet."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
+
+SITE = Path(__file__).with_name("site")
+
+
+@pytest.fixture(scope="session")
+def site_url(consent_server) -> str:
+    """The demo site is the consent server's own pages."""
+    return consent_server.url + "/"
+
+
+@pytest.fixture(scope="session")
+def leaky_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def consent_allowed_origins(consent_allowed_origins: list[str], leaky_port: int) -> list[str]:
+    """The plugin's (from --consent-allow-origin), and the leaky page's origin."""
+    return [*consent_allowed_origins, f"http://127.0.0.1:{leaky_port}"]
+
+
+@pytest.fixture(scope="session")
+def leaky_url(consent_server, leaky_port: int) -> Iterator[str]:
+    def app(environ, start_response):
+        path = (SITE / Request(environ).path.lstrip("/")).resolve()
+        if SITE not in path.parents or not path.is_file():
+            return Response("not found", status=404)(environ, start_response)
+        body = path.read_text().replace("__CONSENT__", consent_server.url)
+        kind = "text/javascript" if path.suffix == ".js" else "text/html"
+        return Response(body, mimetype=kind)(environ, start_response)
+
+    server = make_server("127.0.0.1", leaky_port, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{leaky_port}/leaky.html"
+    server.shutdown()
+    server.server_close()
