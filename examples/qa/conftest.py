@@ -1,19 +1,16 @@
 """The site under test: consent-ui's demo, served by the consent server the plugin
-starts, and one deliberately leaky page of this suite's own (site/leaky.html), served
-on another port and allowed to embed the snippet."""
+starts, and one deliberately leaky page of this suite's own (site/, leaky_site.py),
+served on another port and allowed to embed the snippet."""
 
 from __future__ import annotations
 
 import socket
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+from leaky_site import make_app
 from werkzeug.serving import make_server
-from werkzeug.wrappers import Request, Response
-
-SITE = Path(__file__).with_name("site")
 
 
 @pytest.fixture(scope="session")
@@ -37,15 +34,7 @@ def consent_allowed_origins(consent_allowed_origins: list[str], leaky_port: int)
 
 @pytest.fixture(scope="session")
 def leaky_url(consent_server, leaky_port: int) -> Iterator[str]:
-    def app(environ, start_response):
-        path = (SITE / Request(environ).path.lstrip("/")).resolve()
-        if SITE not in path.parents or not path.is_file():
-            return Response("not found", status=404)(environ, start_response)
-        body = path.read_text().replace("__CONSENT__", consent_server.url)
-        kind = "text/javascript" if path.suffix == ".js" else "text/html"
-        return Response(body, mimetype=kind)(environ, start_response)
-
-    server = make_server("127.0.0.1", leaky_port, app, threaded=True)
+    server = make_server("127.0.0.1", leaky_port, make_app(consent_server.url), threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{leaky_port}/leaky.html"
     server.shutdown()
