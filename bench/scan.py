@@ -5,13 +5,17 @@ Starts the consent service with its demo and the leaky example on free ports, ru
 real command on each (a subprocess, headless Chromium, the default wait for late
 trackers) and prints the wall time, the pages scanned and the findings.
 
-    .venv/bin/python bench/scan.py [--max-pages 20] [--wait 2]
+    .venv/bin/python bench/scan.py [--max-pages 20] [--wait 2] [--site demo|leaky]
+
+The leaky page is served as http://localhost:<port>, another site than the consent
+server on 127.0.0.1, so that its crawl stays on its own pages.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import subprocess
 import sys
 import tempfile
@@ -60,22 +64,28 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--max-pages", default="20")
     parser.add_argument("--wait", default="2")
+    parser.add_argument("--site", choices=("demo", "leaky"), action="append")
     args = parser.parse_args()
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
     leaky_port = free_port()
     with tempfile.TemporaryDirectory() as folder:
         app = create_app(
             {
                 "CONSENT_SECRET_KEY": "bench-scan-secret-key-long-enough",
                 "CONSENT_DATABASE": f"{folder}/consent.db",
-                "CONSENT_ALLOWED_ORIGINS": f"http://127.0.0.1:{leaky_port}",
+                "CONSENT_ALLOWED_ORIGINS": f"http://localhost:{leaky_port}",
             }
         )
         consent = serve(app)
         leaky = serve(leaky_site(consent.url), leaky_port)
         try:
             options = ("--max-pages", args.max_pages, "--wait", args.wait)
-            show("demo site", *scan(consent.url + "/", *options))
-            show("leaky example", *scan(leaky.url + "/leaky.html", *options))
+            sites = args.site or ["demo", "leaky"]
+            if "demo" in sites:
+                show("demo site", *scan(consent.url + "/", *options))
+            if "leaky" in sites:
+                url = f"http://localhost:{leaky_port}/leaky.html"
+                show("leaky example", *scan(url, *options))
         finally:
             leaky.stop()
             consent.stop()

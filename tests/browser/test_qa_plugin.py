@@ -213,6 +213,15 @@ def test_page_objects_drive_the_banner_and_the_preferences(page, site_url, conse
     assert actions == [("custom", "preferences", "qa"), ("reject_all", "preferences", "qa")]
 
 
+@pytest.mark.browser_context_args(locale="fr-FR")
+@pytest.mark.consent(None)
+def test_both_markers_and_the_kits_user_agent(page, site_url):
+    page.goto(site_url)
+    assert ConsentBanner(page).is_visible()
+    assert page.locator("html").get_attribute("lang") == "fr"
+    assert "consent-ui-qa/" in page.evaluate("navigator.userAgent")
+
+
 def test_close_is_continue_without_accepting(page, site_url, consent):
     page.goto(site_url)
     ConsentBanner(page).close()
@@ -266,7 +275,7 @@ def test_every_fixture_marker_and_page_object(
     pytester.makeconftest(SHOP)
     pytester.makepyfile(test_kit=EVERY_FIXTURE)
     result = run(pytester, "-v", f"--consent-allow-origin=http://localhost:{port}")
-    result.assert_outcomes(passed=9)
+    result.assert_outcomes(passed=10)
 
 
 @pytest.fixture
