@@ -57,7 +57,7 @@ def show(name: str, seconds: float, report: dict) -> None:
         print(f"  {code} ({severity}): {n}")
     for f in report["findings"]:
         if f["severity"] != "info":
-            print(f"    - {f['code']} [{f['state']}] {f['message']}")
+            print(f"    - {f['code']} [{f['state']} on {f['page']}] {f['message']}")
 
 
 def main() -> None:
