@@ -147,6 +147,21 @@ class Snapshot:
         yield from self.requests
 
 
+def evaluate(page: Any, expression: str, tries: int = 3) -> Any:
+    """``page.evaluate``, again once the page has loaded when a navigation (a reload
+    after a withdrawal, a form post) replaced the document while it ran."""
+    from playwright.sync_api import Error
+
+    for attempt in range(tries):
+        try:
+            return page.evaluate(expression)
+        except Error as e:
+            if "context was destroyed" not in str(e) or attempt == tries - 1:
+                raise
+            page.wait_for_load_state("load")
+    return None
+
+
 def host_of(url: str) -> str:
     return (urlsplit(url).hostname or "").lower()
 
@@ -315,8 +330,8 @@ class Observer:
             host = host_of(page.url)
             own_hosts.add(host)
             try:
-                keys = page.evaluate(STORAGE_KEYS)
-            except Exception:  # noqa: S112 - navigating, or no web page
+                keys = evaluate(page, STORAGE_KEYS)
+            except Exception:  # noqa: S112 - a page that is no web page (a PDF viewer…)
                 continue
             for area in (LOCAL_STORAGE, SESSION_STORAGE):
                 for key in keys.get(area, []):

@@ -49,7 +49,9 @@ class _Progress:
     help="Classify against this policy file (default: the policy of the server the "
     "pages' snippet comes from).",
 )
-@click.option("--server", help="Classify against the /api/policy of this consent-ui server.")
+@click.option(
+    "--server", metavar="URL", help="Classify against the /api/policy of this consent-ui server."
+)
 @click.option(
     "--max-pages",
     type=click.IntRange(min=1),
@@ -57,7 +59,14 @@ class _Progress:
     show_default=True,
     help="Pages to scan: the URLs given, then same-site links breadth-first.",
 )
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="text for people, json for programs, junit for CI, html with screenshots.",
+)
 @click.option(
     "--output", type=click.Path(dir_okay=False, writable=True), help="Write the report here."
 )

@@ -124,7 +124,7 @@ def to_text(scan: Scan) -> str:
             reasons[reason] = reasons.get(reason, 0) + 1
         said = ", ".join(
             f"{n} to {reason}" if reason == "another site" else f"{n} ({reason})"
-            for reason, n in reasons.items()
+            for reason, n in sorted(reasons.items())
         )
         lines.append(f"Links not followed: {said}.")
     lines += ["", f"Summary: {scan.summary()}."]

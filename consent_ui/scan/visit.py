@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..observe import Observation, Observer, host_of
+from ..observe import Observation, Observer, evaluate, host_of
 
 BEFORE, REJECTED, ACCEPTED = STATES = ("before", "rejected", "accepted")
 #: The banner button each choice clicks (``data-consent-action``).
@@ -121,6 +121,8 @@ class Visitor:
                     self._settle(page)
             if self.wait:
                 pages[BEFORE].wait_for_timeout(self.wait * 1000)
+            # Once the page has settled: links a script (the banner) added count too.
+            scan.links = evaluate(pages[BEFORE], LINKS)
             for state, page in pages.items():
                 if state in scan.visits:
                     continue
@@ -163,7 +165,6 @@ class Visitor:
             status=response.status,
             title=found["title"],
             consent_base=consent_base(found["src"]) if found["loaded"] else None,
-            links=page.evaluate(LINKS),
         )
 
     def _choose(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..observe import evaluate
 from ..policy import Policy
 from .server import ALL, ConsentServer
 
@@ -63,7 +64,7 @@ class ConsentPresets:
 
     def state(self, page: Any) -> Any:
         """``window.consentUI.get()`` on the page: None before a choice."""
-        return page.evaluate("() => window.consentUI ? window.consentUI.get() : null")
+        return evaluate(page, "() => window.consentUI ? window.consentUI.get() : null")
 
     def apply(self, context: Any, choice: str | tuple[str, ...] | list[str] | None) -> None:
         if choice is None:

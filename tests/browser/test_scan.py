@@ -330,7 +330,7 @@ def test_the_crawl_stays_on_the_site_obeys_robots_and_stops(
     pages = [line.split()[0] for line in run.stdout.split("Pages:\n", 1)[1].splitlines()[:3]]
     assert pages == [big.url + "/", big.url + "/a", big.url + "/b"]
     # another site: the link to it, and the banner's link to the consent server's policy
-    assert "Links not followed: 1 (robots.txt), 2 to another site." in run.stdout
+    assert "Links not followed: 2 to another site, 1 (robots.txt)." in run.stdout
     assert elsewhere.hits == []
     assert "/private/x" not in big.hits
     assert "/c" not in big.hits
