@@ -14,6 +14,7 @@ import tomllib
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ import pytest
 from werkzeug.wrappers import Request, Response
 
 from consent_ui import create_app
+from consent_ui.extension import ConsentUI
 from consent_ui.policy import BUILTIN_POLICY
 from examples.harness import LiveServer, free_port, serve
 
@@ -113,7 +115,9 @@ def ports() -> dict[str, int]:
 
 
 @pytest.fixture(scope="module")
-def consent_ui(tmp_path_factory: pytest.TempPathFactory, ports: dict[str, int]) -> Iterator[str]:
+def consent_live(
+    tmp_path_factory: pytest.TempPathFactory, ports: dict[str, int]
+) -> Iterator[LiveServer]:
     origins = ",".join(f"http://127.0.0.1:{p}" for p in ports.values())
     folder = tmp_path_factory.mktemp("scan")
     policy = folder / "policy.toml"
@@ -131,8 +135,13 @@ def consent_ui(tmp_path_factory: pytest.TempPathFactory, ports: dict[str, int]) 
         }
     )
     live = serve(app)
-    yield live.url.replace("127.0.0.1", "localhost")
+    yield live
     live.stop()
+
+
+@pytest.fixture(scope="module")
+def consent_ui(consent_live: LiveServer) -> str:
+    return consent_live.url.replace("127.0.0.1", "localhost")
 
 
 @pytest.fixture(scope="module")
@@ -337,7 +346,9 @@ def test_the_crawl_stays_on_the_site_obeys_robots_and_stops(
     assert [line.split()[0] for line in progress_lines(run)] == ["[1/3]", "[2/3]", "[3/3]"]
 
 
-def test_the_demo_site_scans_clean(consent_ui: str) -> None:
+def test_the_demo_site_scans_clean(consent_ui: str, consent_live: LiveServer) -> None:
+    store = ConsentUI.state(consent_live.app).store
+    before = store.count()
     run = scan(consent_ui + "/", "--max-pages", "2", "--format", "json")
     assert run.code == 0, run.stderr
     report = json.loads(run.stdout)
@@ -346,6 +357,13 @@ def test_the_demo_site_scans_clean(consent_ui: str) -> None:
     for name in ("_ga", "_fbp"):
         assert items["cookie", name]["states"] == ["accepted"]
     assert items["localStorage", "recently_viewed"]["category"] == "personalization"
+    # Its choices (two per page) are marked: the dashboard leaves them out of the figures.
+    records = list(store.export(date(2000, 1, 1), date(2100, 1, 1)))[before:]
+    assert len(records) == 4
+    assert {(r["action"], r["agent"]) for r in records} == {
+        ("reject_all", "scanner"),
+        ("accept_all", "scanner"),
+    }
 
 
 @pytest.mark.parametrize(
