@@ -3,15 +3,17 @@
 
     python3 dev.py serve      start the service with its demo site on http://127.0.0.1:8000
                               (and a static page embedding the snippet on :8001)
-    python3 dev.py test       lint, then every test (unit, HTTP, browser), installing
-                              what is missing first (virtualenv, packages, Chromium,
-                              Firefox ESR, WebKitGTK and Xvfb)
+    python3 dev.py test       lint, then every test (unit, HTTP, browser) and the QA
+                              kit's example suite (examples/qa), installing what is
+                              missing first (virtualenv, packages, Chromium, Firefox
+                              ESR, WebKitGTK and Xvfb)
     python3 dev.py bench      print the snippet's size and speed figures, then the
                               side-by-side comparison with other consent managers
                               (``bench snippet`` or ``bench peers`` for one of them)
     python3 dev.py messages   extract the messages and update both catalogues
 
-Arguments after ``test`` go to pytest (``python3 dev.py test -k banner``).
+Arguments after ``test`` go to pytest (``python3 dev.py test -k banner``); then only
+the main suite runs.
 """
 
 from __future__ import annotations
@@ -185,7 +187,12 @@ def test(args: list[str]) -> None:
     run(BIN / "ruff", "format", "--check", ".")
     say("pytest")
     result = subprocess.run([BIN / "pytest", *args], cwd=ROOT, check=False)
-    sys.exit(result.returncode)
+    if result.returncode or args:
+        sys.exit(result.returncode)
+    # A project of its own (its pytest.ini), as a QA team's suite lives in its repository.
+    say("examples/qa: the QA kit's example suite against the demo site")
+    qa = subprocess.run([BIN / "pytest"], cwd=ROOT / "examples" / "qa", check=False)
+    sys.exit(qa.returncode)
 
 
 BENCHES = ("snippet", "peers")

@@ -19,8 +19,10 @@ from flask.cli import AppGroup, ScriptInfo
 
 from .consent import utcnow
 from .errors import ConsentUIError
+from .scan.command import scan
 
 consent = AppGroup("consent", help="Operate the consent log: figures, exports, requests, scans.")
+consent.add_command(scan)  # no app context: a scan reads pages, not the log
 
 
 class OperatorError(click.ClickException):

@@ -15,6 +15,9 @@ from consent_ui import create_app
 from consent_ui.extension import ConsentUI
 from consent_ui.store.sqlite import SQLiteStore
 
+#: pytester runs small QA projects in a subprocess to test the QA kit's plugin.
+pytest_plugins = ["pytester"]
+
 SECRET = "test-secret-key"
 ALLOWED_ORIGIN = "https://shop.example.org"
 
