@@ -81,7 +81,7 @@ class Period:
 
 
 def _rate(granted: int, choices: int) -> float:
-    return round(granted / choices, 4) if choices else 0
+    return round(granted / choices, 4) if choices else 0.0
 
 
 @dataclass(frozen=True)
