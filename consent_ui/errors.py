@@ -243,3 +243,19 @@ class LoginRequired(ConsentUIError):
 
     def message(self, _: Gettext) -> str:
         return _("Log in to the operator dashboard first.")
+
+
+class ExpiredOperatorForm(InvalidForm):
+    """An operator's form without a valid CSRF token (expired, or sent from elsewhere)."""
+
+    def message(self, _: Gettext) -> str:
+        return _("This form had expired or did not come from the dashboard. Please try again.")
+
+
+class NotConfirmed(InvalidRequest):
+    """An irreversible act (an erasure) posted without its confirmation."""
+
+    code = "not_confirmed"
+
+    def message(self, _: Gettext) -> str:
+        return _("Nothing was changed: tick the box to confirm the erasure, then try again.")
