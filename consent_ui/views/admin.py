@@ -24,8 +24,14 @@ from flask import (
     stream_with_context,
     url_for,
 )
-from flask_babel import format_date, format_decimal, format_percent, get_locale, gettext
-from flask_babel import lazy_gettext as _l
+from flask_babel import (
+    format_date,
+    format_decimal,
+    format_percent,
+    get_locale,
+    gettext,
+    lazy_gettext,
+)
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
 from werkzeug.exceptions import HTTPException, NotFound
@@ -51,22 +57,22 @@ STYLESHEET = "consent-admin"
 PUBLIC = {"consent_admin.login", "consent_admin.stylesheet"}
 
 ACTION_LABELS = {
-    "accept_all": _l("Accept all"),
-    "reject_all": _l("Reject all"),
-    "custom": _l("Custom choice"),
-    "withdraw": _l("Withdrawal"),
+    "accept_all": lazy_gettext("Accept all"),
+    "reject_all": lazy_gettext("Reject all"),
+    "custom": lazy_gettext("Custom choice"),
+    "withdraw": lazy_gettext("Withdrawal"),
 }
 SURFACE_LABELS = {
-    "banner": _l("Banner"),
-    "preferences": _l("Preferences"),
-    "placeholder": _l("Blocked-content placeholder"),
-    "api": _l("JavaScript API"),
+    "banner": lazy_gettext("Banner"),
+    "preferences": lazy_gettext("Preferences"),
+    "placeholder": lazy_gettext("Blocked-content placeholder"),
+    "api": lazy_gettext("JavaScript API"),
 }
 BREAKDOWN_TITLES = {
-    "lang": _l("Choices by language"),
-    "surface": _l("Choices by surface"),
-    "revision": _l("Choices by policy revision"),
-    "gpc": _l("Choices by Global Privacy Control signal"),
+    "lang": lazy_gettext("Choices by language"),
+    "surface": lazy_gettext("Choices by surface"),
+    "revision": lazy_gettext("Choices by policy revision"),
+    "gpc": lazy_gettext("Choices by Global Privacy Control signal"),
 }
 
 

@@ -523,7 +523,8 @@ def test_the_dashboard_in_french(signed_in: FlaskClient) -> None:
         div.one("dt").text: div.one("dd").text for div in page.one("dl", class_="summary").children
     }
     assert summary["Choix"] == "5"
-    assert summary["Acceptation : Statistiques"] == "60,0\u00a0%"
+    assert summary["Acceptation : Statistiques"] == "60,0 %"
+    assert "<dd>60,0\u00a0%</dd>" in response.get_data(as_text=True), "French spacing"
     assert "Tout accepter" in page.text
     assert page.one("h1").text == "Chiffres du consentement"
     # Remembered: the next page is French without asking again.
