@@ -16,6 +16,7 @@ Usage: python examples/demo_log.py [--days 30] [--visitors 50] [--seed 1] [--for
 from __future__ import annotations
 
 import argparse
+import heapq
 import random
 import sys
 import uuid
@@ -95,12 +96,14 @@ def records(
     now: datetime | None = None,
     max_age_days: int = 182,
 ) -> Iterator[Record]:
-    """The records of ``days`` days to ``now``, oldest first: about ``visitors`` first
-    visits a weekday (two thirds of that at weekends)."""
+    """The records of ``days`` days to ``now``, oldest first, a day at a time (so a
+    million of them stream): about ``visitors`` first visits a weekday (two thirds of
+    that at weekends)."""
     rng = random.Random(seed)
     now = now or utcnow()
     first = now.date() - timedelta(days=days - 1)
-    made: list[Record] = []
+    #: Changes of mind and withdrawals to come, on a later day (a heap by time).
+    pending: list[tuple[str, int, Record]] = []
 
     def record(consent_id: str, at: datetime, choice: Choice, agent: str | None = None) -> Record:
         text_hash, _ = texts.of(choice.surface, choice.lang, choice.gpc)
@@ -123,6 +126,7 @@ def records(
 
     for offset in range(days):
         day = first + timedelta(days=offset)
+        made: list[Record] = []
         base = visitors if day.weekday() < 5 else visitors * 2 // 3
         for _ in range(max(0, int(rng.gauss(base, base * 0.15)))):
             at = _moment(rng, day)
@@ -137,10 +141,14 @@ def records(
             later = at + timedelta(days=rng.uniform(0.01, 10))
             if later <= now and rng.random() < 0.06:  # a change of mind, same id
                 change = _choice(rng, policy, "preferences", lang, gpc)
-                made.append(record(consent_id, later, change))
+                heapq.heappush(
+                    pending, (isoformat(later), len(pending), record(consent_id, later, change))
+                )
             elif later <= now and rng.random() < 0.015:  # a full withdrawal
                 gone = Choice("withdraw", frozenset(), "preferences", "/", lang, gpc)
-                made.append(record(consent_id, later, gone))
+                heapq.heappush(
+                    pending, (isoformat(later), len(pending), record(consent_id, later, gone))
+                )
         for _ in range(3):  # the cookie scanner's nightly visits
             at = datetime(day.year, day.month, day.day, 2, tzinfo=UTC) + timedelta(
                 minutes=rng.randrange(30)
@@ -149,8 +157,11 @@ def records(
                 action = rng.choice(("accept_all", "reject_all"))
                 visit = Choice(action, frozenset(), "banner", "/", "en", False)
                 made.append(record(str(_uuid(rng)), at, visit, SCANNER))
-    made.sort(key=lambda r: r.created_at)
-    yield from made
+        end = (day + timedelta(days=1)).isoformat()
+        while pending and pending[0][0] < end:
+            made.append(heapq.heappop(pending)[2])
+        made.sort(key=lambda r: r.created_at)
+        yield from made
 
 
 def _uuid(rng: random.Random) -> uuid.UUID:
@@ -189,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
             seed=args.seed,
             max_age_days=state.settings.max_age_days,
         )
-    )
+    )  # a month is a few thousand records
     shown = {h: t for h, t in texts.shown.values()}
     written = store.append_many(made, shown)
     ids: dict[str, int] = {}

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
+from functools import cache
 from typing import Any
 
 from babel import Locale
+from babel.numbers import NumberPattern, parse_pattern
 from flask import (
     Blueprint,
     Response,
@@ -26,8 +28,6 @@ from flask import (
 )
 from flask_babel import (
     format_date,
-    format_decimal,
-    format_percent,
     get_locale,
     gettext,
     lazy_gettext,
@@ -223,15 +223,24 @@ def _stats(period: Period) -> Stats:
     return compute(state.store, state.policy, period)
 
 
+@cache
+def _formats(lang: str, decimals: int) -> tuple[Locale, NumberPattern, NumberPattern]:
+    """The language's number and percent patterns, parsed once (a page formats hundreds)."""
+    locale = Locale.parse(lang)
+    digits = "#,##0." + "0" * decimals if decimals else "#,##0"
+    percent = parse_pattern(locale.percent_formats[None].pattern.replace("#,##0", digits, 1))
+    return locale, locale.decimal_formats[None], percent
+
+
 def percent(rate: float, decimals: int = 1) -> str:
     """A rate for the reader, as the language writes percentages."""
-    pattern = Locale.parse(str(get_locale())).percent_formats[None].pattern
-    digits = "#,##0." + "0" * decimals if decimals else "#,##0"
-    return format_percent(rate, pattern.replace("#,##0", digits, 1))
+    locale, _, pattern = _formats(str(get_locale()), decimals)
+    return pattern.apply(rate, locale)
 
 
 def number(value: float) -> str:
-    return format_decimal(value)
+    locale, pattern, _ = _formats(str(get_locale()), 0)
+    return pattern.apply(value, locale)
 
 
 def _language_name(code: str) -> str:
