@@ -173,7 +173,7 @@ def stacked_bars(
         if len(dates) <= DETAILED_DAYS and sum(day):
             totals.append(Total(x + band * 0.35, y - 4, number(sum(day))))
     ticks = tuple(
-        Tick(bottom - top_value * i / 4 * scale, number(top_value * i / 4))
+        Tick(bottom - top_value * i / 4 * scale, number(int(top_value * i / 4)))
         for i in range(5)
         if float(top_value * i / 4).is_integer()
     )
