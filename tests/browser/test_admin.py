@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -162,8 +162,8 @@ def test_a_consent_page(browser, pages, dashboard: LiveServer, lang: str) -> Non
     store = ConsentUI.state(dashboard.app).store
     consent_id = next(
         r["consent_id"]
-        for r in store.export(NOW.date().replace(day=1), NOW.date())
-        if r["agent"] is None and r["text_hash"]
+        for r in store.export(NOW.date() - timedelta(days=29), NOW.date())
+        if r["agent"] is None and r["text_hash"] and r["consent_id"] != "anonymised"
     )
     log_in(page, dashboard.url, lang)
     page.goto(f"{dashboard.url}/admin/consents/{consent_id}?lang={lang}")
