@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import heapq
+import itertools
 import random
 import sys
 import uuid
@@ -102,8 +103,10 @@ def records(
     rng = random.Random(seed)
     now = now or utcnow()
     first = now.date() - timedelta(days=days - 1)
-    #: Changes of mind and withdrawals to come, on a later day (a heap by time).
+    #: Changes of mind and withdrawals to come, on a later day (a heap by time, then by
+    #: order of making, so that records themselves are never compared).
     pending: list[tuple[str, int, Record]] = []
+    order = itertools.count()
 
     def record(consent_id: str, at: datetime, choice: Choice, agent: str | None = None) -> Record:
         text_hash, _ = texts.of(choice.surface, choice.lang, choice.gpc)
@@ -142,12 +145,12 @@ def records(
             if later <= now and rng.random() < 0.06:  # a change of mind, same id
                 change = _choice(rng, policy, "preferences", lang, gpc)
                 heapq.heappush(
-                    pending, (isoformat(later), len(pending), record(consent_id, later, change))
+                    pending, (isoformat(later), next(order), record(consent_id, later, change))
                 )
             elif later <= now and rng.random() < 0.015:  # a full withdrawal
                 gone = Choice("withdraw", frozenset(), "preferences", "/", lang, gpc)
                 heapq.heappush(
-                    pending, (isoformat(later), len(pending), record(consent_id, later, gone))
+                    pending, (isoformat(later), next(order), record(consent_id, later, gone))
                 )
         for _ in range(3):  # the cookie scanner's nightly visits
             at = datetime(day.year, day.month, day.day, 2, tzinfo=UTC) + timedelta(
