@@ -11,6 +11,8 @@
                               side-by-side comparison with other consent managers
                               (``bench snippet`` or ``bench peers`` for one of them)
     python3 dev.py messages   extract the messages and update both catalogues
+    python3 dev.py seed       add a realistic month of demo records to the demo's log
+                              (instance/consent.db), for the operator dashboard
 
 Arguments after ``test`` go to pytest (``python3 dev.py test -k banner``); then only
 the main suite runs.
@@ -239,7 +241,14 @@ def messages(args: list[str]) -> None:
     say("catalogues updated; translate the empty fr entries, copy msgid to msgstr in en")
 
 
-COMMANDS = {"serve": serve, "test": test, "bench": bench, "messages": messages}
+def seed(args: list[str]) -> None:
+    """A month of demo records in the demo's log (examples/demo_log.py --help)."""
+    ensure_venv("serve")
+    result = subprocess.run([PYTHON, "examples/demo_log.py", *args], cwd=ROOT, check=False)
+    sys.exit(result.returncode)
+
+
+COMMANDS = {"serve": serve, "test": test, "bench": bench, "messages": messages, "seed": seed}
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:

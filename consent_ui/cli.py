@@ -9,17 +9,23 @@ database or site, with a one-line reason.
 
 from __future__ import annotations
 
+import json
 import os
+import sys
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import IO, Any
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, ScriptInfo
 
-from .consent import utcnow
-from .errors import ConsentUIError
+from . import exports, rights
+from .consent import LOG_ACTIONS, utcnow
+from .errors import ConsentUIError, InvalidConsentId, InvalidPeriod, UnknownConsentId
 from .scan.command import scan
+from .stats import Period, Stats, compute
 
 consent = AppGroup("consent", help="Operate the consent log: figures, exports, requests, scans.")
 consent.add_command(scan)  # no app context: a scan reads pages, not the log
@@ -29,6 +35,12 @@ class OperatorError(click.ClickException):
     """A command that cannot do its work: one line on stderr, exit status 2."""
 
     exit_code = 2
+
+
+class NothingFound(click.ClickException):
+    """The command worked and found nothing (an unknown consent id): exit status 1."""
+
+    exit_code = 1
 
 
 def state():
@@ -69,6 +81,215 @@ def retention(days: int | None, dry_run: bool) -> None:
         f"{verb} {report.rows} records of {report.consent_ids} consent ids "
         f"inactive since before {report.cutoff}"
     )
+
+
+def period_options(command: Any) -> Any:
+    """``--from`` and ``--to``: UTC days, both included (the last 30 days by default)."""
+    command = click.option(
+        "--to",
+        "end",
+        metavar="YYYY-MM-DD",
+        help="Last UTC day of the period, included (default: today).",
+    )(command)
+    return click.option(
+        "--from",
+        "start",
+        metavar="YYYY-MM-DD",
+        help="First UTC day of the period, included (default: 29 days before --to).",
+    )(command)
+
+
+def period(start: str | None, end: str | None) -> Period:
+    try:
+        return Period.parse(start, end, today=utcnow().date())
+    except InvalidPeriod as e:
+        raise OperatorError(str(e)) from None
+
+
+def consent_id(value: str) -> str:
+    try:
+        return rights.parse_consent_id(value)
+    except InvalidConsentId as e:
+        raise OperatorError(str(e)) from None
+
+
+def _percent(rate: float) -> str:
+    return f"{rate * 100:.2f} %"
+
+
+def stats_text(stats: Stats) -> Iterator[str]:
+    """The figures for a person at a terminal (``--format json`` is for programs)."""
+    p = stats.period
+    yield f"Figures from {p.first} to {p.last} ({p.days} days, UTC), visitors' records only"
+    yield ""
+    yield f"choices      {stats.choices}"
+    yield f"visitors     {stats.visitors}"
+    yield f"withdrawals  {stats.withdrawals}"
+    yield "actions      " + ", ".join(f"{a} {stats.actions[a]}" for a in LOG_ACTIONS)
+    yield ""
+    width = max(len("category"), *(len(k) for k in stats.categories))
+    yield f"{'category':<{width}}  {'granted':>8}  {'opt-in rate':>11}"
+    for key in stats.categories:
+        yield f"{key:<{width}}  {stats.granted[key]:>8}  {_percent(stats.rate(key)):>11}"
+    yield ""
+    for name, values in stats.by.items():
+        shown = ", ".join(f"{value} {tally.choices}" for value, tally in values.items())
+        yield f"by {name:<9} {shown or '-'}"
+    yield ""
+    columns = ("date", "choices", "withdrawals", *LOG_ACTIONS[:3], *stats.categories)
+    yield "  ".join(f"{c:>{len(c)}}" if i else f"{c:<10}" for i, c in enumerate(columns))
+    for day in stats.daily:
+        values = (
+            day.choices,
+            day.withdrawals,
+            *(day.actions[a] for a in LOG_ACTIONS[:3]),
+            *(day.granted[k] for k in stats.categories),
+        )
+        cells = [f"{v:>{len(c)}}" for v, c in zip(values, columns[1:], strict=True)]
+        yield "  ".join([day.date.isoformat(), *cells])
+
+
+@consent.command("stats")
+@period_options
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "csv"]),
+    default="text",
+    show_default=True,
+    help="json: the shape of GET /admin/api/stats; csv: the daily figures.",
+)
+def stats_command(start: str | None, end: str | None, fmt: str) -> None:
+    """Print the opt-in figures of a period (the dashboard's)."""
+    chosen = period(start, end)
+    figures = compute(existing_store(), state().policy, chosen)
+    if fmt == "json":
+        click.echo(json.dumps(figures.to_json(), indent=2))
+    elif fmt == "csv":
+        for chunk in exports.table(figures.daily_columns(), figures.daily_rows()):
+            click.echo(chunk, nl=False)
+    else:
+        for line in stats_text(figures):
+            click.echo(line)
+
+
+@consent.command("export")
+@period_options
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(list(exports.FORMATS)),
+    default="csv",
+    show_default=True,
+    help="csv, or JSON lines (one record per line).",
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write to this file instead of stdout.",
+)
+def export_command(start: str | None, end: str | None, fmt: str, output: Path | None) -> None:
+    """Write the raw records of a period, every column in the log's order (streamed)."""
+    chosen = period(start, end)
+    store = existing_store()
+    if output is None:
+        rights.note_export(store, str(chosen), now=utcnow(), ip_prefix=None)
+        _write(store, chosen, fmt, sys.stdout)
+        return
+    try:
+        f = output.open("w", encoding="utf-8", newline="")
+    except OSError as e:
+        raise OperatorError(f"cannot write {output}: {e.strerror}") from None
+    with f:
+        rights.note_export(store, str(chosen), now=utcnow(), ip_prefix=None)
+        written = _write(store, chosen, fmt, f)
+    click.echo(f"{written} records of {chosen} written to {output}", err=True)
+
+
+def _write(store: Any, chosen: Period, fmt: str, out: IO[str]) -> int:
+    """Stream the period's records to ``out``, with a progress bar on stderr when it is
+    a terminal (its length from the figures: the visitors' records, so the few records
+    of consent-ui's own tools pass it a little)."""
+    rows = store.export(chosen.first, chosen.last)
+    written = 0
+
+    def counted() -> Iterator[dict[str, Any]]:
+        nonlocal written
+        for row in rows:
+            written += 1
+            yield row
+
+    source = counted()
+    if sys.stderr.isatty():
+        expected = sum(row.records for row in store.figures(chosen.first, chosen.last, ()).rows)
+        with click.progressbar(
+            source,
+            length=expected,
+            label="exporting",
+            file=sys.stderr,
+            update_min_steps=1000,
+            item_show_func=lambda _: f"{written} records",
+        ) as bar:
+            for chunk in exports.records(bar, fmt):
+                out.write(chunk)
+    else:
+        for chunk in exports.records(source, fmt):
+            out.write(chunk)
+    out.flush()
+    return written
+
+
+def show_text(found: rights.Access) -> Iterator[str]:
+    yield f"consent id {found.consent_id}: {len(found.records)} records"
+    for number, row in enumerate(found.records, start=1):
+        yield ""
+        yield f"record {number}"
+        for key, value in row.items():
+            shown = ", ".join(value) if isinstance(value, list) else value
+            yield f"  {key:<11} {'' if shown is None else shown}"
+    for text_hash, text in found.texts.items():
+        yield ""
+        yield f"text {text_hash}"
+        yield f"  {text}"
+    for entry in found.audit:
+        yield ""
+        yield f"{entry['action']} by an operator at {entry['created_at']}"
+
+
+@consent.command("show")
+@click.argument("consent_id_value", metavar="CONSENT_ID")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: the records, the texts shown and the audit trail (access, portability).",
+)
+def show_command(consent_id_value: str, fmt: str) -> None:
+    """Print every record of one consent id, with the exact texts shown."""
+    wanted = consent_id(consent_id_value)
+    try:
+        found = rights.access(existing_store(), wanted)
+    except UnknownConsentId as e:
+        raise NothingFound(str(e)) from None
+    if fmt == "json":
+        click.echo(json.dumps(found.to_json(), indent=2, ensure_ascii=False))
+    else:
+        for line in show_text(found):
+            click.echo(line)
+
+
+@consent.command("anonymise")
+@click.argument("consent_id_value", metavar="CONSENT_ID")
+def anonymise_command(consent_id_value: str) -> None:
+    """Anonymise one consent id's records now (an erasure request), and audit it."""
+    wanted = consent_id(consent_id_value)
+    try:
+        rows = rights.erase(existing_store(), wanted, now=utcnow(), ip_prefix=None)
+    except UnknownConsentId as e:
+        raise NothingFound(str(e)) from None
+    click.echo(f"anonymised {rows} records of consent id {wanted}")
 
 
 def _standalone_app() -> Flask:

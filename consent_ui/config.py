@@ -38,6 +38,7 @@ KEYS: dict[str, tuple[Any, str]] = {
     "CONSENT_MAX_AGE_DAYS": (182, "days a choice is kept"),
     "CONSENT_DEFAULT_LOCALE": ("en", "language when nothing else decides"),
     "CONSENT_ADMIN_PASSWORD_HASH": (None, "password hash of the operator dashboard"),
+    "CONSENT_ADMIN_SESSION_HOURS": (8, "lifetime of an operator login"),
     "CONSENT_TRUSTED_PROXIES": (0, "reverse proxies in front of the service"),
     "CONSENT_RETENTION_DAYS": (1095, "days of inactivity before anonymisation"),
 }
@@ -57,6 +58,7 @@ class Settings:
     max_age_days: int
     default_locale: str
     admin_password_hash: str | None
+    admin_session_hours: int
     trusted_proxies: int
     retention_days: int
 
@@ -102,6 +104,9 @@ class Settings:
             max_age_days=max_age,
             default_locale=locale,
             admin_password_hash=_password_hash(get("CONSENT_ADMIN_PASSWORD_HASH")),
+            admin_session_hours=_integer(
+                get("CONSENT_ADMIN_SESSION_HOURS"), "CONSENT_ADMIN_SESSION_HOURS", minimum=1
+            ),
             trusted_proxies=_integer(
                 get("CONSENT_TRUSTED_PROXIES"), "CONSENT_TRUSTED_PROXIES", minimum=0
             ),

@@ -31,3 +31,18 @@ def apply(response: Response) -> Response:
             f"form-action 'self'; frame-ancestors {ancestors}",
         )
     return response
+
+
+#: The operator's pages: no script at all, this origin's stylesheet, never framed.
+OPERATOR_POLICY = (
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+    "base-uri 'none'; frame-ancestors 'none'"
+)
+
+
+def operator(response: Response) -> Response:
+    """What the dashboard's responses carry, whatever app mounts it (``apply`` keeps it)."""
+    response.headers["Content-Security-Policy"] = OPERATOR_POLICY
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    return response

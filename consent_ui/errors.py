@@ -177,3 +177,85 @@ class StoreUnavailable(ConsentUIError):
 
     def message(self, _: Gettext) -> str:
         return _("Your choice could not be saved right now. Please try again in a moment.")
+
+
+class InvalidPeriod(InvalidRequest):
+    """A period of figures or records that cannot be read: a ``field`` ("from" or "to")
+    that is not a UTC day, ``from`` after ``to`` ("order"), or longer than ``limit`` days
+    ("length")."""
+
+    code = "invalid_period"
+
+    def __init__(self, problem: str, field: str = "", value: str = "", limit: int = 0) -> None:
+        super().__init__(problem, field, value, limit)
+        self.problem = problem
+        self.field = field
+        self.value = value[:40]
+        self.limit = limit
+
+    def message(self, _: Gettext) -> str:
+        if self.problem == "order":
+            return _("The period must not start after it ends (“from” after “to”).")
+        if self.problem == "length":
+            return _("The period must be at most %(limit)d days long.") % {"limit": self.limit}
+        return _("“%(field)s” must be a UTC day written YYYY-MM-DD, not “%(value)s”.") % {
+            "field": self.field,
+            "value": self.value,
+        }
+
+
+class InvalidConsentId(InvalidRequest):
+    """Something that cannot be a consent id (they are random UUIDs)."""
+
+    code = "invalid_consent_id"
+
+    def __init__(self, value: str) -> None:
+        super().__init__(value)
+        self.value = value[:40]
+
+    def message(self, _: Gettext) -> str:
+        return _(
+            "“%(value)s” is not a consent ID: it looks like 3f6c2a1e-8b0d-4c5e-9f7a-1b2c3d4e5f60."
+        ) % {"value": self.value}
+
+
+class UnknownConsentId(ConsentUIError):
+    """No record of this consent id in the log (never seen, or anonymised with no trace)."""
+
+    code = "unknown_consent_id"
+    status = 404
+
+    def __init__(self, consent_id: str) -> None:
+        super().__init__(consent_id)
+        self.consent_id = consent_id
+
+    def message(self, _: Gettext) -> str:
+        return _("The consent log has no record of the consent ID %(id)s.") % {
+            "id": self.consent_id
+        }
+
+
+class LoginRequired(ConsentUIError):
+    """An operator page or API asked for without a valid operator session."""
+
+    code = "login_required"
+    status = 401
+
+    def message(self, _: Gettext) -> str:
+        return _("Log in to the operator dashboard first.")
+
+
+class ExpiredOperatorForm(InvalidForm):
+    """An operator's form without a valid CSRF token (expired, or sent from elsewhere)."""
+
+    def message(self, _: Gettext) -> str:
+        return _("This form had expired or did not come from the dashboard. Please try again.")
+
+
+class NotConfirmed(InvalidRequest):
+    """An irreversible act (an erasure) posted without its confirmation."""
+
+    code = "not_confirmed"
+
+    def message(self, _: Gettext) -> str:
+        return _("Nothing was changed: tick the box to confirm the erasure, then try again.")

@@ -92,6 +92,11 @@ class ConsentUI:
         app.register_blueprint(Blueprint("consent_ui", __name__, template_folder=str(TEMPLATES)))
         for blueprint in (api.bp, embed.bp, pages.bp):
             app.register_blueprint(blueprint)
+        if settings.admin_password_hash:
+            # Without a password hash there is no dashboard: /admin/… stays a 404.
+            from .views import admin
+
+            app.register_blueprint(admin.bp)
         # Domain errors are ours wherever they are raised; HTTP errors only in our
         # blueprints (each registers errors.handle), so a host app keeps its own pages.
         app.register_error_handler(ConsentUIError, errors.handle)

@@ -123,6 +123,12 @@ class Store(Protocol):
         once it is durable. Raises ``StoreUnavailable`` when it could not be written."""
         ...
 
+    def append_many(self, records: Iterable[Record], texts: Mapping[str, str]) -> int:
+        """Write many records at once (an import, demo data, a benchmark), with the
+        texts of their hashes; returns how many, once all are durable. A batch that
+        cannot be written raises ``StoreUnavailable``; earlier batches stay written."""
+        ...
+
     def history(self, consent_id: str) -> list[dict[str, Any]]:
         """Every record of one consent id, oldest first, ``HISTORY_COLUMNS`` only."""
         ...

@@ -12,9 +12,9 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -37,6 +37,8 @@ from . import (
 )
 
 BUSY_TIMEOUT_SECONDS = 10.0
+#: Records written per transaction by ``append_many``.
+APPEND_BATCH = 10_000
 #: Rows fetched at a time by an export (constant memory whatever the period).
 EXPORT_BATCH = 1000
 
@@ -167,11 +169,37 @@ _MIGRATIONS = (
     """,  # noqa: S608 - constants of this module, no input
 )
 
-#: The time of the same id's previous choice, kept with each record (see ``figures``).
+#: The time of the same id's previous choice, kept with each record (see ``figures``);
+#: a visitor's choices only, so that a tool's record under the same id (a copied token)
+#: cannot hide a visitor from the figures.
 _PREVIOUS_CHOICE = (
     "SELECT max(created_at) FROM consent_log"
-    " WHERE consent_id = :consent_id AND action != 'withdraw'"
+    " WHERE consent_id = :consent_id AND action != 'withdraw' AND agent IS NULL"
 )
+
+#: One record; column names come from the Record dataclass, values are bound parameters.
+_RECORD_COLUMNS = tuple(f.name for f in fields(Record))
+_INSERT = (
+    f"INSERT INTO consent_log ({', '.join(_RECORD_COLUMNS)}, previous_choice_at)"  # noqa: S608
+    f" VALUES ({', '.join(f':{c}' for c in _RECORD_COLUMNS)}, ({_PREVIOUS_CHOICE}))"
+)
+
+
+def _row(record: Record) -> dict[str, Any]:
+    row = asdict(record)
+    row["categories"] = json.dumps(list(record.categories))
+    row["gpc"] = int(record.gpc)
+    return row
+
+
+def _add_text(conn: sqlite3.Connection, record: Record, text: str) -> None:
+    """The text shown, once per hash (the first record that showed it dates it)."""
+    conn.execute(
+        "INSERT OR IGNORE INTO consent_texts"
+        " (hash, lang, revision, text, first_seen_at) VALUES (?, ?, ?, ?, ?)",
+        (record.text_hash, record.lang, record.revision, text, record.created_at),
+    )
+
 
 #: The schema version ``migrate`` leaves.
 SCHEMA_VERSION = len(_MIGRATIONS)
@@ -217,28 +245,38 @@ class SQLiteStore:
             db.close()
 
     def append(self, record: Record, text: str | None = None) -> int:
-        row = asdict(record)
-        row["categories"] = json.dumps(list(record.categories))
-        row["gpc"] = int(record.gpc)
         try:
             with _transaction(self.db.conn) as conn:
                 if record.text_hash and text is not None:
-                    conn.execute(
-                        "INSERT OR IGNORE INTO consent_texts"
-                        " (hash, lang, revision, text, first_seen_at) VALUES (?, ?, ?, ?, ?)",
-                        (record.text_hash, record.lang, record.revision, text, record.created_at),
-                    )
-                columns = ", ".join(row)
-                marks = ", ".join(f":{c}" for c in row)
-                # Column names come from the Record dataclass, values are bound parameters.
-                sql = (
-                    f"INSERT INTO consent_log ({columns}, previous_choice_at)"  # noqa: S608
-                    f" VALUES ({marks}, ({_PREVIOUS_CHOICE}))"
-                )
-                return conn.execute(sql, row).lastrowid
+                    _add_text(conn, record, text)
+                return conn.execute(_INSERT, _row(record)).lastrowid
         except sqlite3.OperationalError as e:
             # Locked past the busy timeout, disk full, read-only file: not acknowledged.
             raise StoreUnavailable() from e
+
+    def append_many(self, records: Iterable[Record], texts: Mapping[str, str]) -> int:
+        written = 0
+        batch: list[Record] = []
+
+        def flush() -> None:
+            try:
+                with _transaction(self.db.conn) as conn:
+                    for record in batch:
+                        if record.text_hash in texts:
+                            _add_text(conn, record, texts[record.text_hash])
+                        conn.execute(_INSERT, _row(record))
+            except sqlite3.OperationalError as e:
+                raise StoreUnavailable() from e
+            batch.clear()
+
+        for record in records:
+            batch.append(record)
+            written += 1
+            if len(batch) >= APPEND_BATCH:
+                flush()
+        if batch:
+            flush()
+        return written
 
     def history(self, consent_id: str) -> list[dict[str, Any]]:
         rows = self.db.query(

@@ -12,6 +12,9 @@ from werkzeug.exceptions import HTTPException
 
 from ..errors import ConsentUIError
 
+#: The operator dashboard's blueprint: its errors keep its own page (no consent banner).
+ADMIN = "consent_admin"
+
 _HTTP_CODES = {
     400: "bad_request",
     403: "forbidden",
@@ -41,6 +44,10 @@ def _http_message(status: int) -> str:
 def wants_json() -> bool:
     if request.path == "/api" or request.path.startswith(("/api/", "/.well-known/")):
         return True
+    if request.path.startswith("/admin/api/") or (
+        request.blueprint == ADMIN and request.path.endswith(".json")
+    ):
+        return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return best == "application/json"
 
@@ -60,7 +67,10 @@ def handle(error: Exception) -> Response:
         response = jsonify(error={"code": code, "message": message})
         response.status_code = status
     else:
-        page = render_template("consent_ui/error.html", status=status, code=code, message=message)
+        template = (
+            "consent_ui/admin/error.html" if request.blueprint == ADMIN else "consent_ui/error.html"
+        )
+        page = render_template(template, status=status, code=code, message=message)
         response = make_response(page, status)
     if isinstance(error, HTTPException) and error.code == 405:
         response.headers["Allow"] = ", ".join(getattr(error, "valid_methods", None) or [])

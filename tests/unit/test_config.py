@@ -62,6 +62,7 @@ def test_defaults(tmp_path: Path) -> None:
         max_age_days=182,
         default_locale="en",
         admin_password_hash=None,
+        admin_session_hours=8,
         trusted_proxies=0,
         retention_days=1095,
     )
@@ -80,6 +81,7 @@ def test_environment_style_strings_are_parsed(tmp_path: Path) -> None:
         CONSENT_DEFAULT_LOCALE="fr",
         CONSENT_TRUSTED_PROXIES="1",
         CONSENT_RETENTION_DAYS="30",
+        CONSENT_ADMIN_SESSION_HOURS="2",
     )
     assert s.max_age_days == 182
     assert s.secret_key_fallbacks == ("old-1", "old-2")
@@ -88,6 +90,7 @@ def test_environment_style_strings_are_parsed(tmp_path: Path) -> None:
     assert s.policy == tmp_path / "policy.toml"
     assert (s.cookie_name, s.cookie_domain) == ("cu_consent", ".example.org")
     assert (s.default_locale, s.trusted_proxies, s.retention_days) == ("fr", 1, 30)
+    assert s.admin_session_hours == 2
 
 
 def test_native_values_are_accepted(tmp_path: Path) -> None:
@@ -166,6 +169,9 @@ def test_create_app_stops_on_a_max_age_above_thirteen_months(tmp_path: Path) -> 
         ("CONSENT_ALLOWED_ORIGINS", "https://user@shop.example.org"),
         ("CONSENT_ALLOWED_ORIGINS", "https://ok.example.org,null"),
         ("CONSENT_ALLOWED_ORIGINS", 5),
+        ("CONSENT_ADMIN_SESSION_HOURS", "0"),
+        ("CONSENT_ADMIN_SESSION_HOURS", "eight"),
+        ("CONSENT_ADMIN_SESSION_HOURS", "1.5"),
     ],
 )
 def test_bad_values_are_refused_naming_the_key(tmp_path: Path, key: str, value: Any) -> None:

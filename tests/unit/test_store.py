@@ -438,3 +438,48 @@ def test_migrating_a_version_1_log_keeps_its_records(tmp_path: Path) -> None:
         raw(path).execute("UPDATE consent_log SET agent = 'qa'")
     store.close()
     fresh.close()
+
+
+def test_append_many_writes_in_batches_like_append(
+    log: SQLiteStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Many records at once (demo data, benchmarks) end up exactly as appended one by
+    one: same rows, same previous choice, same figures, texts once per hash."""
+    monkeypatch.setattr(store_module, "APPEND_BATCH", 2)
+    records = [
+        record(ALICE, "2026-05-01T08:00:00Z", text_hash="h1", surface="banner"),
+        record(ALICE, "2026-05-02T08:00:00Z", action="custom", text_hash="h2"),
+        record(BOB, "2026-05-02T09:00:00Z", text_hash="h1", lang="fr", gpc=True),
+        record(ALICE, "2026-05-03T08:00:00Z", action="withdraw", categories=("essential",)),
+        record(CAROL, "2026-05-03T09:00:00Z", agent="qa"),
+    ]
+    texts = {"h1": "Banner words", "h2": "Dialog words", "unused": "Never shown"}
+    assert log.append_many(iter(records), texts) == 5
+    one_by_one = SQLiteStore(tmp_path / "one.db")
+    one_by_one.migrate()
+    for r in records:
+        one_by_one.append(r, texts.get(r.text_hash or ""))
+
+    def table(store: SQLiteStore, sql: str) -> list[tuple]:
+        return [tuple(row) for row in raw(store.path).execute(sql)]
+
+    for sql in (
+        "SELECT * FROM consent_log ORDER BY id",
+        "SELECT hash, text, first_seen_at FROM consent_texts ORDER BY hash",
+    ):
+        assert table(log, sql) == table(one_by_one, sql)
+    keys = ("statistics", "marketing")
+    period = (date(2026, 5, 1), date(2026, 5, 3))
+    assert log.figures(*period, keys) == one_by_one.figures(*period, keys)
+    assert log.texts(["h1", "h2", "unused"]) == {"h1": "Banner words", "h2": "Dialog words"}
+    assert log.append_many([], {}) == 0
+    one_by_one.close()
+
+
+def test_a_tools_record_does_not_hide_a_visitor(log: SQLiteStore) -> None:
+    """A tool's choice under a visitor's id (a copied token) is no earlier choice of the
+    visitor's: the visitor still counts in a period that starts after it."""
+    log.append(record(CAROL, "2026-05-01T10:00:00Z", agent="qa"))
+    log.append(record(CAROL, "2026-05-02T10:00:00Z"))
+    assert log.figures(date(2026, 5, 2), date(2026, 5, 2), ("statistics",)).visitors == 1
+    assert log.figures(date(2026, 5, 1), date(2026, 5, 2), ("statistics",)).visitors == 1
