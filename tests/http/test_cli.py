@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 import time_machine
-from click.testing import Result
+from click.testing import CliRunner, Result
+from flask.cli import ScriptInfo
 from flask.testing import FlaskCliRunner
 
 from consent_ui import create_app
@@ -187,11 +188,8 @@ def test_the_script_reads_the_services_environment(tmp_path: Path, config: dict[
     assert result.stderr == ""
 
 
-@pytest.mark.parametrize("database", ["missing.db", None])
-def test_the_script_never_invents_a_log(tmp_path: Path, database: str | None) -> None:
-    env = {"CONSENT_SECRET_KEY": SECRET}
-    if database:
-        env["CONSENT_DATABASE"] = str(tmp_path / database)
+def test_the_script_never_invents_a_log(tmp_path: Path) -> None:
+    env = {"CONSENT_SECRET_KEY": SECRET, "CONSENT_DATABASE": str(tmp_path / "missing.db")}
     result = consent_ui_script(tmp_path, "retention", **env)
     assert result.returncode == 2
     assert result.stdout == ""
@@ -199,6 +197,23 @@ def test_the_script_never_invents_a_log(tmp_path: Path, database: str | None) ->
     assert line.startswith("Error: there is no consent log at ")
     assert "set CONSENT_DATABASE" in line
     assert list(tmp_path.iterdir()) == [], "nothing created"
+
+
+def test_without_consent_database_the_default_log_must_exist(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The default (the instance folder's log) is the service's only when it exists; the
+    checkout's own instance folder may hold a demo log, so the default is moved here."""
+    from consent_ui import config as config_module
+    from consent_ui.cli import _standalone_app, consent
+
+    default = tmp_path / "instance" / "consent.db"
+    monkeypatch.setattr(config_module, "default_database", lambda instance: default)
+    monkeypatch.setenv("CONSENT_SECRET_KEY", SECRET)
+    result = CliRunner().invoke(consent, ["retention"], obj=ScriptInfo(create_app=_standalone_app))
+    assert result.exit_code == 2
+    assert result.output.startswith(f"Error: there is no consent log at {default}: set ")
+    assert not default.parent.exists(), "nothing created"
 
 
 def test_the_script_names_a_bad_setting(tmp_path: Path, config: dict[str, Any]) -> None:
