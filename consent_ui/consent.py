@@ -93,7 +93,10 @@ def _page(value: Any) -> str | None:
         return None
     if not isinstance(value, str) or len(value) > _MAX_PAGE:
         raise InvalidField("page", kind="path", limit=_MAX_PAGE)
-    path = urlsplit(value).path
+    try:
+        path = urlsplit(value).path
+    except ValueError:  # an authority urlsplit refuses ("//[", NFKC look-alikes): no path
+        path = ""
     if not path.startswith("/"):
         raise InvalidField("page", kind="path", limit=_MAX_PAGE)
     return path

@@ -506,6 +506,14 @@ def _chunked(body: bytes) -> dict[str, Any]:
     }
 
 
+#: Pages whose authority urlsplit refuses (it raises ValueError).
+BAD_PAGES = [
+    ("page-open-bracket", "//["),
+    ("page-bracketed-name", "//[abc]/x"),
+    ("page-unclosed-ipv6", "http://[::1/x"),
+    ("page-fullwidth-number-sign", "//a\uff03b/x"),
+]
+
 BAD_POSTS = [
     ("form", {"data": {"action": "accept_all"}}, 415, "unsupported_media_type"),
     (
@@ -575,6 +583,10 @@ BAD_POSTS = [
         "invalid_field",
     ),
     ("gpc-not-bool", _json({"action": "accept_all", "gpc": "1"}), 400, "invalid_field"),
+    *(
+        (name, _json({"action": "accept_all", "page": page}), 400, "invalid_field")
+        for name, page in BAD_PAGES
+    ),
     (
         "over-16kb",
         _json({"action": "accept_all", "padding": BIG}),
@@ -637,6 +649,10 @@ def test_bad_choice_is_refused_and_nothing_written(
             {"data": "[1]", "content_type": "application/json"}, 400, "invalid_json", id="array"
         ),
         pytest.param({"json": {"surface": "popup"}}, 400, "invalid_field", id="surface"),
+        *(
+            pytest.param({"json": {"page": page}}, 400, "invalid_field", id=name)
+            for name, page in BAD_PAGES
+        ),
         pytest.param({"json": {"padding": BIG}}, 413, "payload_too_large", id="too-large"),
     ],
 )

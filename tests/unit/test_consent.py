@@ -175,6 +175,18 @@ def test_gpc_signal_counts_even_without_the_field(policy: Policy) -> None:
         pytest.param(
             {"action": "accept_all", "page": 12}, InvalidField, {"field": "page"}, id="page-number"
         ),
+        *(
+            pytest.param(
+                {"action": "accept_all", "page": page}, InvalidField, {"field": "page"}, id=name
+            )
+            # Authorities that urlsplit refuses: a bad field, never an exception of the parser.
+            for name, page in [
+                ("page-open-bracket", "//["),
+                ("page-bracketed-name", "//[abc]/x"),
+                ("page-unclosed-ipv6", "http://[::1/x"),
+                ("page-fullwidth-number-sign", "//a\uff03b/x"),
+            ]
+        ),
         pytest.param(
             {"action": "accept_all", "gpc": 1}, InvalidField, {"field": "gpc"}, id="gpc-number"
         ),
