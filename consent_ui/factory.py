@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as config_module
+from . import host
 from .extension import ConsentUI, consent_ui
 from .resources import STATIC, TEMPLATES
 
@@ -25,11 +26,19 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config.from_mapping(config)
     consent_ui.init_app(app)
 
+    # ProxyFix (when proxies are trusted) first, then the one check of what it left.
+    app.wsgi_app = host.HostCheck(app.wsgi_app)  # type: ignore[method-assign]
     proxies = ConsentUI.state(app).settings.trusted_proxies
     if proxies:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
-            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies
+            app.wsgi_app,
+            x_for=proxies,
+            x_proto=proxies,
+            x_host=proxies,
+            x_port=proxies,
+            x_prefix=proxies,
         )
+    app.before_request(host.refuse_bad_host)
     app.register_blueprint(demo.bp)
     app.register_error_handler(HTTPException, errors.handle)
     app.register_error_handler(Exception, errors.handle)

@@ -51,7 +51,10 @@ def context(
         return url_for(endpoint, _external=external, **values)
 
     def site_url(url: str) -> str:
-        return request.host_url.rstrip("/") + url if external and url.startswith("/") else url
+        """A policy's link: relative ones are this service's pages, under its prefix."""
+        if not url.startswith("/") or url.startswith("//"):
+            return url
+        return (request.url_root.rstrip("/") if external else request.script_root) + url
 
     return {
         "lang": lang,
