@@ -15,7 +15,8 @@ from consent_ui import create_app
 from consent_ui.extension import ConsentUI
 from consent_ui.store import ConsentStore
 
-SECRET = "test-secret-key"
+#: At least 32 characters, as start-up demands of every signing key.
+SECRET = "test-secret-key-of-thirty-two-characters"
 ALLOWED_ORIGIN = "https://shop.example.org"
 
 

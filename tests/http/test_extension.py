@@ -186,7 +186,7 @@ def test_one_extension_serves_two_apps(tmp_path: Path) -> None:
     two = Flask("two", root_path=str(tmp_path / "two"))
     for app in (one, two):
         app.config.update(
-            CONSENT_SECRET_KEY=f"key-of-{app.name}",
+            CONSENT_SECRET_KEY=f"{SECRET}-of-{app.name}",
             CONSENT_DATABASE=str(tmp_path / f"{app.name}.db"),
         )
         ext.init_app(app)

@@ -28,7 +28,7 @@ def test_every_cli_command_is_documented(command: str) -> None:
 
 
 def test_every_route_is_documented(tmp_path: Path) -> None:
-    app = create_app({"CONSENT_SECRET_KEY": "k", "CONSENT_DATABASE": str(tmp_path / "c.db")})
+    app = create_app({"CONSENT_SECRET_KEY": "k" * 32, "CONSENT_DATABASE": str(tmp_path / "c.db")})
     documented = set(re.findall(r"`(?:GET|POST|DELETE) (/[^`? ]*)", README))
     documented |= {p.strip("`") for p in re.findall(r", `(/[^`]+)`", README)}
     for rule in app.url_map.iter_rules():
