@@ -17,7 +17,7 @@ from flask_babel import Babel, get_babel, get_locale
 
 from .config import Settings
 from .consent import Consent
-from .errors import ConsentRequired, ConsentUIError
+from .errors import ConfigError, ConsentRequired, ConsentUIError
 from .policy import Policy, load_policy
 from .resources import TEMPLATES, TRANSLATIONS
 from .store import ConsentStore
@@ -65,6 +65,14 @@ class ConsentUI:
         from .views.helpers import TemplateHelpers
 
         settings = Settings.from_config(app.config, app.instance_path)
+        if not app.config.get("SECRET_KEY"):
+            # The host's key is the host's: never set it behind its back.
+            raise ConfigError(
+                "SECRET_KEY",
+                "not set; consent-ui's HTML forms keep their CSRF token (flask-wtf) in the "
+                "app's session, which Flask signs with SECRET_KEY. Set it to a long random "
+                "value of your own (not CONSENT_SECRET_KEY)",
+            )
         policy = load_policy(settings.policy)
         store = ConsentStore(settings.database)
         store.migrate()
@@ -74,9 +82,6 @@ class ConsentUI:
             max_age=timedelta(days=settings.max_age_days),
         )
         app.extensions["consent_ui"] = State(settings, policy, signer, store)
-        if not app.config.get("SECRET_KEY"):
-            # flask-wtf signs CSRF tokens with it; a separate salt keeps uses apart.
-            app.config["SECRET_KEY"] = settings.secret_key
 
         i18n.compile_catalogues(TRANSLATIONS)
         if "babel" in app.extensions:

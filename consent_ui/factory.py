@@ -24,6 +24,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_mapping(config_module.from_environ())
     if config:
         app.config.from_mapping(config)
+    # The standalone service is ours, so is its session (the forms' CSRF token): Flask
+    # signs it with the consent keys (itsdangerous salts keep the two uses apart).
+    keys = config_module.Settings.from_config(app.config, app.instance_path)
+    app.config["CONSENT_SECRET_KEY"] = keys.secret_key  # the development key: one warning
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = keys.secret_key
+        app.config["SECRET_KEY_FALLBACKS"] = list(keys.secret_key_fallbacks)
     consent_ui.init_app(app)
 
     # ProxyFix (when proxies are trusted) first, then the one check of what it left.
