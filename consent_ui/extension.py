@@ -38,6 +38,8 @@ class State:
     policy: Policy
     signer: ConsentSigner
     store: ConsentStore
+    #: The blueprints the extension mounted: their routes are consent-ui's.
+    blueprints: frozenset[str] = frozenset()
     _cache: dict[Any, Any] = field(default_factory=dict)
 
     def cached(self, key: Any, build: Callable[[], Any]) -> Any:
@@ -61,7 +63,7 @@ class ConsentUI:
 
     def init_app(self, app: Flask) -> None:
         from . import cli, i18n
-        from .views import api, embed, errors, pages
+        from .views import api, embed, errors, guard, pages
         from .views.helpers import TemplateHelpers
 
         settings = Settings.from_config(app.config, app.instance_path)
@@ -81,7 +83,10 @@ class ConsentUI:
             settings.secret_key_fallbacks,
             max_age=timedelta(days=settings.max_age_days),
         )
-        app.extensions["consent_ui"] = State(settings, policy, signer, store)
+        blueprints = (api.bp, embed.bp, pages.bp)
+        app.extensions["consent_ui"] = State(
+            settings, policy, signer, store, frozenset(b.name for b in blueprints)
+        )
 
         i18n.compile_catalogues(TRANSLATIONS)
         if "babel" in app.extensions:
@@ -95,8 +100,11 @@ class ConsentUI:
 
         # Our templates for any host app, behind the host's own folder (which may override).
         app.register_blueprint(Blueprint("consent_ui", __name__, template_folder=str(TEMPLATES)))
-        for blueprint in (api.bp, embed.bp, pages.bp):
+        for blueprint in blueprints:
             app.register_blueprint(blueprint)
+        # App-wide, so that every blueprint above is covered without a hook of its own.
+        app.before_request(guard.bound_body)
+        app.after_request(guard.secure_headers)
         # Domain errors are ours wherever they are raised; HTTP errors only in our
         # blueprints (each registers errors.handle), so a host app keeps its own pages.
         app.register_error_handler(ConsentUIError, errors.handle)

@@ -10,7 +10,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as config_module
-from . import host
+from . import host, session
 from .extension import ConsentUI, consent_ui
 from .resources import STATIC, TEMPLATES
 
@@ -50,5 +50,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_error_handler(HTTPException, errors.handle)
     app.register_error_handler(Exception, errors.handle)
     app.after_request(csp.apply)
+    app.after_request(csp.hsts)
+    session.configure(app)
     app.jinja_env.globals["csp_nonce"] = csp.nonce
     return app

@@ -126,8 +126,9 @@ def script() -> Asset:
     return ConsentUI.state().cached("consent.js", build)
 
 
-#: The stylesheets: the banner's (every first visit) and the dialog's (once it opens).
-STYLESHEETS = ("consent", "consent-preferences")
+#: The stylesheets: the banner's (every first visit), the dialog's (once it opens) and
+#: the consent pages' layout (``/preferences``, ``/cookies``…, in any app).
+STYLESHEETS = ("consent", "consent-preferences", "consent-page")
 
 
 def stylesheet(name: str = "consent") -> Asset:
