@@ -127,7 +127,8 @@ def refuse_bad_host() -> None:
         raise BadHeader(bad)
 
 
-def url_headers(trusted_proxies: int) -> tuple[str, ...]:
-    """The request headers that decide this service's own URLs (what a response whose
-    links are absolute must vary on)."""
-    return ("Host", *FORWARDED) if trusted_proxies else ("Host",)
+def url_headers() -> tuple[str, ...]:
+    """The request headers that decided this request's own URLs (what a response whose
+    links are absolute must vary on): ``Host``, and ``X-Forwarded-*`` when a ProxyFix,
+    ours or the host app's, is in the way."""
+    return ("Host", *FORWARDED) if "werkzeug.proxy_fix.orig" in request.environ else ("Host",)
