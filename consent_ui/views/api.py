@@ -8,6 +8,7 @@ from flask import Blueprint, Response, jsonify, request
 from flask_babel import get_locale
 from werkzeug.exceptions import HTTPException, UnsupportedMediaType
 
+from .. import host, openapi
 from ..consent import Choice, isoformat, utcnow
 from ..errors import InvalidJSON, NoConsent
 from ..extension import ConsentUI, consent_ui
@@ -119,6 +120,19 @@ def history() -> Response:
         records=records,
         texts={h: store.text(h) for h in hashes},
     )
+
+
+@bp.get("/api/openapi.json")
+def openapi_document() -> Response:
+    """The OpenAPI 3.1 description of this API; its server is this service's root."""
+    state = ConsentUI.state()
+    root = request.script_root or "/"
+    document = state.cached(("openapi", root), lambda: openapi.document(state.policy, root))
+    response = jsonify(document)
+    response.headers["Cache-Control"] = "public, max-age=300"
+    for header in host.url_headers():
+        response.vary.add(header)
+    return response
 
 
 @bp.get("/.well-known/gpc.json")
