@@ -10,7 +10,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as config_module
-from . import host, session
+from . import edge, session
 from .extension import ConsentUI, consent_ui
 from .resources import STATIC, TEMPLATES
 
@@ -34,7 +34,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     consent_ui.init_app(app)
 
     # ProxyFix (when proxies are trusted) first, then the one check of what it left.
-    app.wsgi_app = host.HostCheck(app.wsgi_app)  # type: ignore[method-assign]
+    app.wsgi_app = edge.EdgeCheck(app.wsgi_app)  # type: ignore[method-assign]
     proxies = ConsentUI.state(app).settings.trusted_proxies
     if proxies:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
@@ -45,7 +45,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             x_port=proxies,
             x_prefix=proxies,
         )
-    app.before_request(host.refuse_bad_host)
+    app.before_request(edge.refuse_bad_request)
     app.register_blueprint(demo.bp)
     app.register_error_handler(HTTPException, errors.handle)
     app.register_error_handler(Exception, errors.handle)

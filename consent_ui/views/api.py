@@ -8,7 +8,7 @@ from flask import Blueprint, Response, jsonify, request
 from flask_babel import get_locale
 from werkzeug.exceptions import HTTPException, UnsupportedMediaType
 
-from .. import host, openapi
+from .. import edge, openapi
 from ..consent import Choice, isoformat, utcnow
 from ..errors import InvalidJSON, NoConsent
 from ..extension import ConsentUI, consent_ui
@@ -130,7 +130,7 @@ def openapi_document() -> Response:
     document = state.cached(("openapi", root), lambda: openapi.document(state.policy, root))
     response = jsonify(document)
     response.headers["Cache-Control"] = "public, max-age=300"
-    for header in host.url_headers():
+    for header in edge.url_headers():
         response.vary.add(header)
     return response
 

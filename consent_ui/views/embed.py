@@ -18,7 +18,7 @@ from flask import Blueprint, Response, request
 from flask_babel import force_locale, get_locale
 from werkzeug.exceptions import HTTPException
 
-from .. import host
+from .. import edge
 from ..extension import TOKEN_HEADER, ConsentUI, consent_ui
 from ..minify import minify
 from ..policy import CONSENT_MODE_TYPES, LANGUAGES, Policy
@@ -186,7 +186,7 @@ def fragment() -> Response:
         "Cookie",
         "Sec-GPC",
         TOKEN_HEADER,
-        *host.url_headers(),
+        *edge.url_headers(),
     ):
         response.vary.add(header)
     return cors.add_headers(response)

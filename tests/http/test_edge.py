@@ -273,3 +273,22 @@ def test_a_bad_next_goes_back_to_the_home_under_the_prefix(fresh: Flask) -> None
     )
     assert response.status_code == 303
     assert response.headers["Location"] == f"{PREFIX}/"
+
+
+# ---- the query string ----
+
+
+@pytest.mark.parametrize("path", ["/", "/api/policy", "/preferences", "/consent/banner"])
+@pytest.mark.parametrize("query", ["\x80", "lang=fr&q=\xe9t\xe9", "next=/a\xff", "%80=%ff"])
+def test_a_query_of_raw_bytes_is_read_as_a_browser_would_send_it(
+    direct: Flask, path: str, query: str
+) -> None:
+    """Raw bytes past ASCII (werkzeug decodes the query as UTF-8 and raised on them)."""
+    response = direct.test_client().get(path, environ_overrides={"QUERY_STRING": query})
+    assert response.status_code == 200
+
+
+def test_a_raw_utf8_query_keeps_its_meaning(direct: Flask) -> None:
+    query = "q=\u00e9t\u00e9".encode().decode("latin-1")  # what a server puts in the environ
+    page = direct.test_client().get("/", environ_overrides={"QUERY_STRING": query})
+    assert 'value="été"' in page.get_data(as_text=True)

@@ -1,11 +1,16 @@
-"""Where a request says it was sent: host, port, scheme and path prefix.
+"""The request as it arrives, checked once at the edge (WSGI), before Flask reads it.
 
-Clients choose ``Host``; behind a trusted proxy they may also reach ``X-Forwarded-Host``,
-``-Proto``, ``-Port`` and ``-Prefix`` (werkzeug's ``ProxyFix`` copies them into the WSGI
-environ). Every URL the service builds comes from these values, so they are checked
-once, here, after ProxyFix and before Flask binds its URL adapter: a bad one is replaced
-by a harmless stand-in (so the error page itself can be rendered) and the request is
-refused with a 400 naming the header, whatever route it was for.
+Where it says it was sent: clients choose ``Host``; behind a trusted proxy they may also
+reach ``X-Forwarded-Host``, ``-Proto``, ``-Port`` and ``-Prefix`` (werkzeug's
+``ProxyFix`` copies them into the environ). Every URL the service builds comes from
+these values, so they are checked here, after ProxyFix and before Flask binds its URL
+adapter: a bad one is replaced by a harmless stand-in (so that the error page itself
+can be rendered) and the request is refused with a 400 naming the header, whatever
+route it was for.
+
+And its query string: raw bytes past ASCII (which a browser percent-encodes, but a
+client may send as they are) are percent-encoded here, as a browser would, since
+werkzeug decodes the query as UTF-8 and would raise on anything else.
 """
 
 from __future__ import annotations
@@ -14,12 +19,13 @@ import ipaddress
 import re
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import quote
 
 from flask import request
 
 from .errors import BadHeader
 
-#: Where the name of a refused header waits for ``refuse_bad_host``.
+#: Where the name of a refused header waits for ``refuse_bad_request``.
 ENVIRON_KEY = "consent_ui.bad_header"
 #: The request headers that can change the URLs the service builds, by trusted proxies.
 FORWARDED = ("X-Forwarded-Host", "X-Forwarded-Proto", "X-Forwarded-Port", "X-Forwarded-Prefix")
@@ -28,6 +34,7 @@ _LABEL = r"(?!-)[A-Za-z0-9_-]{1,63}(?<!-)"
 _NAME = re.compile(rf"{_LABEL}(?:\.{_LABEL})*\.?", re.ASCII)
 _PORT = re.compile(r"[0-9]{1,5}", re.ASCII)
 _SEGMENT = re.compile(r"[A-Za-z0-9_~!$&'()*+,;=:@.-]+", re.ASCII)
+_QUERY_SAFE = "".join(chr(c) for c in range(0x20, 0x7F))
 _MAX_NAME = 253
 _MAX_PREFIX = 256
 
@@ -67,14 +74,18 @@ def valid_prefix(value: str) -> bool:
     return all(_SEGMENT.fullmatch(s) and s not in (".", "..") for s in segments)
 
 
-class HostCheck:
+class EdgeCheck:
     """WSGI middleware that checks the environ ProxyFix (if any) left; wrap it inside
-    ProxyFix: ``ProxyFix(HostCheck(app.wsgi_app))``."""
+    ProxyFix: ``ProxyFix(EdgeCheck(app.wsgi_app))``."""
 
     def __init__(self, app: WSGIApp) -> None:
         self.app = app
 
     def __call__(self, environ: Environ, start_response: Callable[..., Any]) -> Iterable[bytes]:
+        query = environ.get("QUERY_STRING", "")
+        if not query.isascii():
+            # WSGI strings carry bytes as latin-1; "%" and every ASCII character stay.
+            environ["QUERY_STRING"] = quote(query.encode("latin-1", "replace"), safe=_QUERY_SAFE)
         bad = check(environ)
         if bad is not None:
             environ[ENVIRON_KEY] = bad
@@ -120,8 +131,8 @@ def check(environ: Environ) -> str | None:
     return bad
 
 
-def refuse_bad_host() -> None:
-    """``before_request``: the 400 of a request whose headers ``HostCheck`` refused."""
+def refuse_bad_request() -> None:
+    """``before_request``: the 400 of a request whose headers ``EdgeCheck`` refused."""
     bad = request.environ.get(ENVIRON_KEY)
     if bad is not None:
         raise BadHeader(bad)
