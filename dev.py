@@ -6,6 +6,9 @@
     python3 dev.py test       lint, then every test (unit, HTTP, browser), installing
                               what is missing first (virtualenv, packages, Chromium)
     python3 dev.py bench      print the snippet's size and speed figures
+    python3 dev.py fuzz [N]   the long fuzz run: N examples per route and per API
+                              operation (default 800, about 23,000 requests); prints
+                              the requests by status (figures in docs/security.md)
     python3 dev.py messages   extract the messages and update both catalogues
 
 Arguments after ``test`` go to pytest (``python3 dev.py test -k banner``).
@@ -101,6 +104,31 @@ def ensure_browser() -> None:
     )
 
 
+def ensure_system_tools() -> None:
+    """What tests/production needs besides Python: nginx (the buffering proxy of the
+    production setup) and openssl (its test certificate), from the system's packages."""
+    wanted = {"nginx": "nginx", "openssl": "openssl"}
+    sbin = ("/usr/sbin", "/usr/local/sbin")
+    missing = [
+        package
+        for tool, package in wanted.items()
+        if not shutil.which(tool) and not any(Path(d, tool).exists() for d in sbin)
+    ]
+    if not missing:
+        return
+    if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
+        say(f"installing {', '.join(missing)} from the system's packages (apt-get)")
+        # RUNLEVEL=1: the package's own nginx service is not started (port 80 stays free).
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive", "RUNLEVEL": "1"}
+        run("apt-get", "update", "-qq", env=env)
+        run("apt-get", "install", "-y", "-qq", *missing, env=env)
+        return
+    say(
+        f"WARNING: {', '.join(missing)} missing and cannot be installed here (not root on "
+        "Debian/Ubuntu): tests/production will be skipped, saying so"
+    )
+
+
 def serve(args: list[str]) -> None:
     """The service with its demo on :8000, and a plain static page on :8001 that embeds
     the snippet from another origin."""
@@ -147,6 +175,7 @@ def serve(args: list[str]) -> None:
 def test(args: list[str]) -> None:
     ensure_venv("test")
     ensure_browser()
+    ensure_system_tools()
     say("ruff")
     run(BIN / "ruff", "check", ".")
     run(BIN / "ruff", "format", "--check", ".")
@@ -159,6 +188,16 @@ def bench(args: list[str]) -> None:
     ensure_venv("test")
     ensure_browser()
     run(PYTHON, "bench/snippet.py", *args)
+
+
+def fuzz(args: list[str]) -> None:
+    """The fuzz suite (tests/fuzz) with a large budget; CI runs it with a small one."""
+    ensure_venv("test")
+    examples = args.pop(0) if args and args[0].isdigit() else "800"
+    env = {**os.environ, "FUZZ_EXAMPLES": examples}
+    say(f"fuzz: {examples} examples per route and per operation")
+    result = subprocess.run([BIN / "pytest", "tests/fuzz", "-q", *args], cwd=ROOT, env=env)
+    sys.exit(result.returncode)
 
 
 def messages(args: list[str]) -> None:
@@ -192,7 +231,7 @@ def messages(args: list[str]) -> None:
     say("catalogues updated; translate the empty fr entries, copy msgid to msgstr in en")
 
 
-COMMANDS = {"serve": serve, "test": test, "bench": bench, "messages": messages}
+COMMANDS = {"serve": serve, "test": test, "bench": bench, "fuzz": fuzz, "messages": messages}
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:

@@ -2,9 +2,9 @@
 schemathesis over the OpenAPI document (a real server on a free port).
 
 The invariant everywhere: never a 5xx, and nothing written on a 4xx. The budget is
-``CONSENT_FUZZ_EXAMPLES`` examples per route or operation: small by default so that CI
+``FUZZ_EXAMPLES`` examples per route or operation: small by default so that CI
 stays fast, large for ``python3 dev.py fuzz``. Every request is counted by status; the
-counts are printed at the end (and written as JSON to ``CONSENT_FUZZ_REPORT`` if set).
+counts are printed at the end (and written as JSON to ``FUZZ_REPORT`` if set).
 """
 
 from __future__ import annotations
@@ -48,6 +48,6 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         terminalreporter.write_line(
             f"{suite}: {figures['requests']} requests, 5xx: {figures['5xx']} ({statuses})"
         )
-    target = os.environ.get("CONSENT_FUZZ_REPORT")
+    target = os.environ.get("FUZZ_REPORT")
     if target:
         Path(target).write_text(json.dumps({"examples": EXAMPLES, **report}, indent=2) + "\n")

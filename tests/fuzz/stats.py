@@ -11,7 +11,7 @@ from typing import Any
 from tests.conftest import ALLOWED_ORIGIN, SECRET
 
 #: Examples per route (hypothesis) and per operation (schemathesis).
-EXAMPLES = int(os.environ.get("CONSENT_FUZZ_EXAMPLES", "25"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
 #: Status counts, per suite ("routes", "openapi").
 STATUSES: dict[str, Counter[int]] = {}
 

@@ -94,13 +94,17 @@ def test_every_route_is_fuzzed(fuzz_app: Flask) -> None:
 
 # The rules of the standalone service's map, read once at collection.
 def _rules() -> list[str]:
+    import os
     import tempfile
     from pathlib import Path
+    from unittest import mock
 
     from consent_ui import create_app
     from tests.fuzz.stats import fuzz_config
 
-    with tempfile.TemporaryDirectory() as directory:
+    # At collection, before the suite clears the developer's CONSENT_* variables.
+    own = {k: v for k, v in os.environ.items() if not k.startswith("CONSENT_")}
+    with tempfile.TemporaryDirectory() as directory, mock.patch.dict(os.environ, own, clear=True):
         app = create_app(fuzz_config(Path(directory)))
         try:
             return rules_of(app)
