@@ -7,7 +7,7 @@
                               what is missing first (virtualenv, packages, Chromium)
     python3 dev.py bench      print the snippet's size and speed figures
     python3 dev.py fuzz [N]   the long fuzz run: N examples per route and per API
-                              operation (default 800, about 23,000 requests); prints
+                              operation (default 1000, about 26,000 requests); prints
                               the requests by status (figures in docs/security.md)
     python3 dev.py messages   extract the messages and update both catalogues
 
@@ -193,7 +193,7 @@ def bench(args: list[str]) -> None:
 def fuzz(args: list[str]) -> None:
     """The fuzz suite (tests/fuzz) with a large budget; CI runs it with a small one."""
     ensure_venv("test")
-    examples = args.pop(0) if args and args[0].isdigit() else "800"
+    examples = args.pop(0) if args and args[0].isdigit() else "1000"
     env = {**os.environ, "FUZZ_EXAMPLES": examples}
     say(f"fuzz: {examples} examples per route and per operation")
     result = subprocess.run([BIN / "pytest", "tests/fuzz", "-q", *args], cwd=ROOT, env=env)
