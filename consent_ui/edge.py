@@ -21,7 +21,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import quote
 
-from flask import request
+from flask import Flask, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .errors import BadHeader
 
@@ -129,6 +130,18 @@ def check(environ: Environ) -> str | None:
         bad = bad or source("SCRIPT_NAME", "X-Forwarded-Prefix", "X-Forwarded-Prefix")
         environ["SCRIPT_NAME"] = ""
     return bad
+
+
+def protect(app: Flask, trusted_proxies: int = 0) -> None:
+    """Wire the check into an app: ProxyFix for ``trusted_proxies`` (if any) first, the
+    check of what it left, and the 400. ``create_app`` does it; a host app may too."""
+    app.wsgi_app = EdgeCheck(app.wsgi_app)  # type: ignore[method-assign]
+    if trusted_proxies:
+        n = trusted_proxies
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=n
+        )
+    app.before_request(refuse_bad_request)
 
 
 def refuse_bad_request() -> None:

@@ -7,7 +7,6 @@ from typing import Any
 
 from flask import Flask
 from werkzeug.exceptions import HTTPException
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as config_module
 from . import edge, session
@@ -33,19 +32,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY_FALLBACKS"] = list(keys.secret_key_fallbacks)
     consent_ui.init_app(app)
 
-    # ProxyFix (when proxies are trusted) first, then the one check of what it left.
-    app.wsgi_app = edge.EdgeCheck(app.wsgi_app)  # type: ignore[method-assign]
-    proxies = ConsentUI.state(app).settings.trusted_proxies
-    if proxies:
-        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
-            app.wsgi_app,
-            x_for=proxies,
-            x_proto=proxies,
-            x_host=proxies,
-            x_port=proxies,
-            x_prefix=proxies,
-        )
-    app.before_request(edge.refuse_bad_request)
+    edge.protect(app, ConsentUI.state(app).settings.trusted_proxies)
     app.register_blueprint(demo.bp)
     app.register_error_handler(HTTPException, errors.handle)
     app.register_error_handler(Exception, errors.handle)

@@ -292,3 +292,35 @@ def test_a_raw_utf8_query_keeps_its_meaning(direct: Flask) -> None:
     query = "q=\u00e9t\u00e9".encode().decode("latin-1")  # what a server puts in the environ
     page = direct.test_client().get("/", environ_overrides={"QUERY_STRING": query})
     assert 'value="été"' in page.get_data(as_text=True)
+
+
+# ---- in an app that mounts the extension ----
+
+
+def test_a_host_app_can_have_the_same_check(tmp_path: Any) -> None:
+    from consent_ui import ConsentUI as Extension
+    from consent_ui import edge
+
+    host = Flask("host", root_path=str(tmp_path / "host"))
+    host.config.update(
+        SECRET_KEY="the session key of the host",
+        CONSENT_SECRET_KEY=SECRET,
+        CONSENT_DATABASE=str(tmp_path / "host.db"),
+    )
+    Extension(host)
+    edge.protect(host, trusted_proxies=1)
+
+    @host.get("/home")
+    def home() -> str:
+        return "home"
+
+    try:
+        client = host.test_client()
+        assert client.get("/home").get_data(as_text=True) == "home"
+        refused = client.get("/home", headers={"X-Forwarded-Host": "a" * 64 + ".org"})
+        assert refused.status_code == 400
+        assert 'data-error-code="bad_header"' in refused.get_data(as_text=True)
+        banner = client.get("/consent/banner", headers=BEHIND).get_data(as_text=True)
+        assert f'action="https://{SITE}{PREFIX}/consent"' in banner
+    finally:
+        ConsentUI.state(host).store.close()
