@@ -6,9 +6,10 @@
     python3 dev.py test       lint, then every test (unit, HTTP, browser), installing
                               what is missing first (virtualenv, packages, Chromium)
     python3 dev.py bench      print the snippet's size and speed figures
-    python3 dev.py fuzz [N]   the long fuzz run: N examples per route and per API
-                              operation (default 1000, about 26,000 requests); prints
-                              the requests by status (figures in docs/security.md)
+    python3 dev.py fuzz [N] [--jobs J]
+                              the long fuzz run: N examples per route and per API
+                              operation (default 1000, about 26,000 requests) in J
+                              processes; prints the requests by status
     python3 dev.py messages   extract the messages and update both catalogues
 
 Arguments after ``test`` go to pytest (``python3 dev.py test -k banner``).
@@ -17,10 +18,12 @@ Arguments after ``test`` go to pytest (``python3 dev.py test -k banner``).
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import venv
 from pathlib import Path
 
@@ -191,13 +194,47 @@ def bench(args: list[str]) -> None:
 
 
 def fuzz(args: list[str]) -> None:
-    """The fuzz suite (tests/fuzz) with a large budget; CI runs it with a small one."""
+    """The fuzz suite (tests/fuzz) with a large budget; CI runs it with a small one.
+
+    ``--jobs J`` splits its tests across J pytest processes and adds up their counts.
+    """
     ensure_venv("test")
+    jobs = 1
+    if "--jobs" in args:
+        at = args.index("--jobs")
+        jobs = int(args[at + 1])
+        del args[at : at + 2]
     examples = args.pop(0) if args and args[0].isdigit() else "1000"
-    env = {**os.environ, "FUZZ_EXAMPLES": examples}
-    say(f"fuzz: {examples} examples per route and per operation")
-    result = subprocess.run([BIN / "pytest", "tests/fuzz", "-q", *args], cwd=ROOT, env=env)
-    sys.exit(result.returncode)
+    say(f"fuzz: {examples} examples per route and per operation, {jobs} process(es)")
+    listed = subprocess.run(
+        [BIN / "pytest", "tests/fuzz", "--collect-only", "-q", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    tests = [line for line in listed.stdout.splitlines() if "::" in line]
+    with tempfile.TemporaryDirectory() as tmp:
+        running = []
+        for job in range(jobs):
+            report = Path(tmp, f"{job}.json")
+            env = {**os.environ, "FUZZ_EXAMPLES": examples, "FUZZ_REPORT": str(report)}
+            command = [BIN / "pytest", "-q", "-p", "no:cacheprovider", *tests[job::jobs], *args]
+            running.append((subprocess.Popen(command, cwd=ROOT, env=env), report))
+        failed = [process.wait() for process, _ in running]
+        totals: dict[str, dict[str, int]] = {"all": {}}
+        for _, report in running:
+            found = json.loads(report.read_text()) if report.exists() else {}
+            for suite, figures in found.items():
+                if isinstance(figures, dict):
+                    for status, count in figures["statuses"].items():
+                        for kept in (totals.setdefault(suite, {}), totals["all"]):
+                            kept[status] = kept.get(status, 0) + count
+    for suite, counts in totals.items():
+        errors = sum(n for status, n in counts.items() if int(status) >= 500)
+        statuses = ", ".join(f"{status}: {n}" for status, n in sorted(counts.items()))
+        say(f"fuzz, {suite}: {sum(counts.values())} requests, 5xx: {errors} ({statuses})")
+    sys.exit(max(failed))
 
 
 def messages(args: list[str]) -> None:
