@@ -29,7 +29,9 @@ def private(response: Response) -> Response:
 
 @bp.post("/consent")
 def choose() -> Response:
-    form = ChoiceForm()
+    # Form fields only: flask-wtf would read a JSON body as the form (and fail on one
+    # that is not an object); JSON choices belong to the API.
+    form = ChoiceForm(formdata=request.form)
     if not form.validate_on_submit():
         raise InvalidForm()
     choice = Choice.parse(
