@@ -6,10 +6,14 @@
     python3 dev.py test       lint, then every test (unit, HTTP, browser) and the QA
                               kit's example suite (examples/qa), installing what is
                               missing first (virtualenv, packages, Chromium, Firefox
-                              ESR, WebKitGTK and Xvfb)
+                              ESR, WebKitGTK, Xvfb, nginx)
     python3 dev.py bench      print the snippet's size and speed figures, then the
                               side-by-side comparison with other consent managers
                               (``bench snippet`` or ``bench peers`` for one of them)
+    python3 dev.py fuzz [N] [--jobs J]
+                              the long fuzz run: N examples per route and per API
+                              operation (default 1000, about 26,000 requests) in J
+                              processes; prints the requests by status
     python3 dev.py messages   extract the messages and update both catalogues
     python3 dev.py seed       add a realistic month of demo records to the demo's log
                               (instance/consent.db), for the operator dashboard
@@ -21,10 +25,12 @@ the main suite runs.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import venv
 from pathlib import Path
 
@@ -94,13 +100,8 @@ def ensure_browser() -> None:
     if system_chromium():
         say(f"Playwright could not download its browser; using {system_chromium()}")
         return
-    if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
-        say("installing Chromium from the system's packages (apt-get)")
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        run("apt-get", "update", "-qq", env=env)
-        run("apt-get", "install", "-y", "-qq", "chromium", env=env)
-        if system_chromium():
-            return
+    if not apt_install({"chromium": "chromium"}) and system_chromium():
+        return
     sys.exit(
         "dev.py: no Chromium for the browser tests. Run "
         "`.venv/bin/python -m playwright install chromium`, or install your system's "
@@ -113,28 +114,49 @@ def ensure_browser() -> None:
 #: Debian's WebKitGTK (Selenium's WebKitGTK driver does) nor a stock Firefox but over
 #: WebDriver BiDi (its moz-firefox channel). WebKitGTK has no headless mode: Xvfb.
 ENGINES = {"firefox-esr": "firefox-esr", "WebKitWebDriver": "webkit2gtk-driver", "Xvfb": "xvfb"}
+#: What tests/production needs besides Python: nginx (the buffering proxy of the
+#: production setup) and openssl (its test certificate).
+SYSTEM_TOOLS = {"nginx": "nginx", "openssl": "openssl"}
+
+
+def found(tool: str) -> bool:
+    sbin = ("/usr/sbin", "/usr/local/sbin")
+    return bool(shutil.which(tool)) or any(Path(d, tool).exists() for d in sbin)
+
+
+def apt_install(tools: dict[str, str]) -> list[str]:
+    """Install the Debian packages of the ``{tool: package}`` not found, with apt-get
+    when run as root on Debian/Ubuntu; returns the packages still missing."""
+    missing = [package for tool, package in tools.items() if not found(tool)]
+    if missing and shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
+        say(f"installing {', '.join(missing)} from the system's packages (apt-get)")
+        # RUNLEVEL=1: packaged services (nginx, postgresql) are not started.
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive", "RUNLEVEL": "1"}
+        run("apt-get", "update", "-qq", env=env)
+        run("apt-get", "install", "-y", "-qq", *missing, env=env)
+        missing = [package for tool, package in tools.items() if not found(tool)]
+    return missing
 
 
 def ensure_engines() -> None:
-    """Firefox ESR, WebKitGTK's WebDriver and Xvfb, installed with apt-get when missing
-    (as root on Debian/Ubuntu); otherwise stop, saying which: the tests in those
-    engines are part of the suite and would fail."""
-    missing = [package for binary, package in ENGINES.items() if not shutil.which(binary)]
-    if not missing:
-        return
-    if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
-        say(f"installing {', '.join(missing)} from the system's packages (apt-get)")
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        run("apt-get", "update", "-qq", env=env)
-        run("apt-get", "install", "-y", "-qq", *missing, env=env)
-        missing = [package for binary, package in ENGINES.items() if not shutil.which(binary)]
-        if not missing:
-            return
-    sys.exit(
-        f"dev.py: ENGINES MISSING for the browser tests: {', '.join(missing)}. The snippet's "
-        "flows run in Firefox and WebKit too; install those Debian packages (as root, "
-        "`apt-get install " + " ".join(missing) + "`), then try again."
-    )
+    """Firefox ESR, WebKitGTK's WebDriver and Xvfb; without them, stop, saying which:
+    the tests in those engines are part of the suite and would fail."""
+    missing = apt_install(ENGINES)
+    if missing:
+        sys.exit(
+            f"dev.py: ENGINES MISSING for the browser tests: {', '.join(missing)}. The "
+            "snippet's flows run in Firefox and WebKit too; install those Debian packages "
+            "(as root, `apt-get install " + " ".join(missing) + "`), then try again."
+        )
+
+
+def ensure_system_tools() -> None:
+    missing = apt_install(SYSTEM_TOOLS)
+    if missing:
+        say(
+            f"WARNING: {', '.join(missing)} missing and cannot be installed here (not root "
+            "on Debian/Ubuntu): tests/production will be skipped, saying so"
+        )
 
 
 def serve(args: list[str]) -> None:
@@ -184,6 +206,7 @@ def test(args: list[str]) -> None:
     ensure_venv("test")
     ensure_browser()
     ensure_engines()
+    ensure_system_tools()
     say("ruff")
     run(BIN / "ruff", "check", ".")
     run(BIN / "ruff", "format", "--check", ".")
@@ -208,6 +231,50 @@ def bench(args: list[str]) -> None:
     for name in names:
         say(f"bench/{name}.py")
         run(PYTHON, f"bench/{name}.py", *args)
+
+
+def fuzz(args: list[str]) -> None:
+    """The fuzz suite (tests/fuzz) with a large budget; CI runs it with a small one.
+
+    ``--jobs J`` splits its tests across J pytest processes and adds up their counts.
+    """
+    ensure_venv("test")
+    jobs = 1
+    if "--jobs" in args:
+        at = args.index("--jobs")
+        jobs = int(args[at + 1])
+        del args[at : at + 2]
+    examples = args.pop(0) if args and args[0].isdigit() else "1000"
+    say(f"fuzz: {examples} examples per route and per operation, {jobs} process(es)")
+    listed = subprocess.run(
+        [BIN / "pytest", "tests/fuzz", "--collect-only", "-q", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    tests = [line for line in listed.stdout.splitlines() if "::" in line]
+    with tempfile.TemporaryDirectory() as tmp:
+        running = []
+        for job in range(jobs):
+            report = Path(tmp, f"{job}.json")
+            env = {**os.environ, "FUZZ_EXAMPLES": examples, "FUZZ_REPORT": str(report)}
+            command = [BIN / "pytest", "-q", "-p", "no:cacheprovider", *tests[job::jobs], *args]
+            running.append((subprocess.Popen(command, cwd=ROOT, env=env), report))
+        failed = [process.wait() for process, _ in running]
+        totals: dict[str, dict[str, int]] = {"all": {}}
+        for _, report in running:
+            found = json.loads(report.read_text()) if report.exists() else {}
+            for suite, figures in found.items():
+                if isinstance(figures, dict):
+                    for status, count in figures["statuses"].items():
+                        for kept in (totals.setdefault(suite, {}), totals["all"]):
+                            kept[status] = kept.get(status, 0) + count
+    for suite, counts in totals.items():
+        errors = sum(n for status, n in counts.items() if int(status) >= 500)
+        statuses = ", ".join(f"{status}: {n}" for status, n in sorted(counts.items()))
+        say(f"fuzz, {suite}: {sum(counts.values())} requests, 5xx: {errors} ({statuses})")
+    sys.exit(max(failed))
 
 
 def messages(args: list[str]) -> None:
@@ -248,7 +315,14 @@ def seed(args: list[str]) -> None:
     sys.exit(result.returncode)
 
 
-COMMANDS = {"serve": serve, "test": test, "bench": bench, "messages": messages, "seed": seed}
+COMMANDS = {
+    "serve": serve,
+    "test": test,
+    "bench": bench,
+    "fuzz": fuzz,
+    "messages": messages,
+    "seed": seed,
+}
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:

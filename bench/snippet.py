@@ -239,7 +239,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         app = create_app(
             {
-                "CONSENT_SECRET_KEY": "bench",
+                "CONSENT_SECRET_KEY": "bench-signing-key-of-32-characters",
                 "CONSENT_DATABASE": str(Path(tmp) / "bench.db"),
                 "CONSENT_ALLOWED_ORIGINS": f"http://localhost:{site_port}",
             }

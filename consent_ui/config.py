@@ -23,6 +23,8 @@ from .policy import LANGUAGES
 log = logging.getLogger("consent_ui")
 
 PREFIX = "CONSENT_"
+#: Shortest signing key accepted (CONSENT_SECRET_KEY and each fallback).
+MIN_KEY_LENGTH = 32
 #: Thirteen months: the longest a choice may be kept before asking again.
 MAX_AGE_LIMIT_DAYS = 395
 
@@ -88,11 +90,17 @@ class Settings:
             raise ConfigError("CONSENT_COOKIE_NAME", "letters, digits, - and _ only (1 to 64)")
         policy = get("CONSENT_POLICY")
         database = get("CONSENT_DATABASE") or default_database(instance)
+        secret_key = get("CONSENT_SECRET_KEY")
+        if secret_key is None:
+            secret_key = development_secret(instance)
+        else:
+            _signing_key(secret_key, "CONSENT_SECRET_KEY")
+        fallbacks = _strings(get("CONSENT_SECRET_KEY_FALLBACKS"), "CONSENT_SECRET_KEY_FALLBACKS")
+        for number, fallback in enumerate(fallbacks, 1):
+            _signing_key(fallback, "CONSENT_SECRET_KEY_FALLBACKS", f"key {number} is ")
         return cls(
-            secret_key=get("CONSENT_SECRET_KEY") or development_secret(instance),
-            secret_key_fallbacks=_strings(
-                get("CONSENT_SECRET_KEY_FALLBACKS"), "CONSENT_SECRET_KEY_FALLBACKS"
-            ),
+            secret_key=secret_key,
+            secret_key_fallbacks=fallbacks,
             database=str(database),
             policy=Path(policy) if policy else None,
             allowed_origins=frozenset(
@@ -142,7 +150,28 @@ def development_secret(instance: Path) -> str:
         "Set CONSENT_SECRET_KEY to a long random value in production.",
         path,
     )
-    return path.read_text().strip()
+    key = path.read_text().strip()
+    if len(key) < MIN_KEY_LENGTH:
+        raise ConfigError(
+            "CONSENT_SECRET_KEY",
+            f"the development key in {path} is too short ({len(key)} characters, at least "
+            f"{MIN_KEY_LENGTH} needed); delete the file and a new one is made",
+        )
+    return key
+
+
+def _signing_key(value: Any, key: str, which: str = "") -> None:
+    """Refuse a key that can be guessed (the README's "…", "change-me"): a forged
+    token signed with it would be a valid consent. The key itself is never printed."""
+    if not isinstance(value, str):
+        raise ConfigError(key, f"{which}not a string")
+    if len(value) < MIN_KEY_LENGTH:
+        raise ConfigError(
+            key,
+            f"{which}too short for a signing key ({len(value)} characters, at least "
+            f"{MIN_KEY_LENGTH} needed); use random ones, e.g. from: "
+            "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'",
+        )
 
 
 def _password_hash(value: Any) -> str | None:

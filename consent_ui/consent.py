@@ -7,12 +7,12 @@ Global Privacy Control signal. Nothing here knows about Flask or SQLite.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from .errors import InvalidField, InvalidJSON, MissingField, UnknownCategory
 from .policy import LANGUAGES, Policy
@@ -21,7 +21,12 @@ ACTIONS = ("accept_all", "reject_all", "custom")
 #: Every action the log records: the choices plus a full withdrawal.
 LOG_ACTIONS = (*ACTIONS, "withdraw")
 SURFACES = ("banner", "preferences", "placeholder", "api")
-_MAX_PAGE = 2048
+MAX_PAGE = 2048
+#: A page is a path, or an http(s) URL whose path is kept; what follows ``?`` or ``#``
+#: is dropped. A regular expression, not a URL parser (which raises on authorities such
+#: as ``//[``), and the same one the OpenAPI document gives.
+PAGE_PATTERN = r"^(/|[Hh][Tt][Tt][Pp][Ss]?://[^/?#]+/)"
+_PAGE = re.compile(PAGE_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -62,7 +67,9 @@ class Choice:
         surface = data.get("surface", "api")
         if surface not in SURFACES:
             raise InvalidField("surface", allowed=SURFACES)
-        lang = data.get("lang") or default_lang
+        lang = data.get("lang")
+        if lang is None or lang == "":
+            lang = default_lang
         if lang not in LANGUAGES:
             raise InvalidField("lang", allowed=LANGUAGES)
         gpc = data.get("gpc", False)
@@ -91,12 +98,13 @@ def _page(value: Any) -> str | None:
     """The path a choice was made on; the query string and fragment are dropped."""
     if value is None or value == "":
         return None
-    if not isinstance(value, str) or len(value) > _MAX_PAGE:
-        raise InvalidField("page", kind="path", limit=_MAX_PAGE)
-    path = urlsplit(value).path
-    if not path.startswith("/"):
-        raise InvalidField("page", kind="path", limit=_MAX_PAGE)
-    return path
+    if not isinstance(value, str) or len(value) > MAX_PAGE:
+        raise InvalidField("page", kind="path", limit=MAX_PAGE)
+    start = _PAGE.match(value)
+    if start is None:
+        raise InvalidField("page", kind="path", limit=MAX_PAGE)
+    path = value[start.end() - 1 :]
+    return re.split(r"[?#]", path, maxsplit=1)[0]
 
 
 def decide(choice: Choice, policy: Policy) -> tuple[str, ...]:

@@ -1,4 +1,5 @@
-"""A strict Content-Security-Policy for the pages the standalone service renders.
+"""The security headers of consent-ui's responses: a strict Content-Security-Policy,
+``nosniff``, a referrer policy, and HSTS over HTTPS for the standalone service.
 
 Scripts run only from this origin or with the request's nonce; no inline style. The
 consent UI needs nothing more, and gated inline scripts keep working because the
@@ -9,13 +10,23 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Response, g
+from flask import Response, g, request
+
+HSTS = "max-age=31536000"
 
 
 def nonce() -> str:
     if "csp_nonce" not in g:
         g.csp_nonce = secrets.token_urlsafe(18)
     return g.csp_nonce
+
+
+def hsts(response: Response) -> Response:
+    """Over HTTPS, browsers keep to HTTPS for a year (the standalone service only: a
+    host app's HSTS is the host's decision)."""
+    if request.is_secure:
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
+    return response
 
 
 def apply(response: Response) -> Response:

@@ -129,6 +129,20 @@ class InvalidForm(InvalidRequest):
         )
 
 
+class BadHeader(InvalidRequest):
+    """A header that says where the request was sent (``Host``, ``X-Forwarded-*``) and
+    that no URL can be built from."""
+
+    code = "bad_header"
+
+    def __init__(self, header: str) -> None:
+        super().__init__(header)
+        self.header = header
+
+    def message(self, _: Gettext) -> str:
+        return _("The “%(header)s” header of this request is not valid.") % {"header": self.header}
+
+
 class OriginNotAllowed(ConsentUIError):
     code = "origin_not_allowed"
     status = 403

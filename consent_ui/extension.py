@@ -17,7 +17,7 @@ from flask_babel import Babel, get_babel, get_locale
 
 from .config import Settings
 from .consent import Consent
-from .errors import ConsentRequired, ConsentUIError
+from .errors import ConfigError, ConsentRequired, ConsentUIError
 from .policy import Policy, load_policy
 from .resources import TEMPLATES, TRANSLATIONS
 from .store import Store, open_store
@@ -38,6 +38,8 @@ class State:
     policy: Policy
     signer: ConsentSigner
     store: Store
+    #: The blueprints the extension mounted: their routes are consent-ui's.
+    blueprints: frozenset[str] = frozenset()
     _cache: dict[Any, Any] = field(default_factory=dict)
 
     def cached(self, key: Any, build: Callable[[], Any]) -> Any:
@@ -61,10 +63,18 @@ class ConsentUI:
 
     def init_app(self, app: Flask) -> None:
         from . import cli, i18n
-        from .views import api, embed, errors, pages
+        from .views import api, embed, errors, guard, pages
         from .views.helpers import TemplateHelpers
 
         settings = Settings.from_config(app.config, app.instance_path)
+        if not app.config.get("SECRET_KEY"):
+            # The host's key is the host's: never set it behind its back.
+            raise ConfigError(
+                "SECRET_KEY",
+                "not set; consent-ui's HTML forms keep their CSRF token (flask-wtf) in the "
+                "app's session, which Flask signs with SECRET_KEY. Set it to a long random "
+                "value of your own (not CONSENT_SECRET_KEY)",
+            )
         policy = load_policy(settings.policy)
         store = open_store(settings.database)
         store.migrate()
@@ -73,10 +83,15 @@ class ConsentUI:
             settings.secret_key_fallbacks,
             max_age=timedelta(days=settings.max_age_days),
         )
-        app.extensions["consent_ui"] = State(settings, policy, signer, store)
-        if not app.config.get("SECRET_KEY"):
-            # flask-wtf signs CSRF tokens with it; a separate salt keeps uses apart.
-            app.config["SECRET_KEY"] = settings.secret_key
+        blueprints = (api.bp, embed.bp, pages.bp)
+        if settings.admin_password_hash:
+            # Without a password hash there is no dashboard: /admin/… stays a 404.
+            from .views import admin
+
+            blueprints = (*blueprints, admin.bp)
+        app.extensions["consent_ui"] = State(
+            settings, policy, signer, store, frozenset(b.name for b in blueprints)
+        )
 
         i18n.compile_catalogues(TRANSLATIONS)
         if "babel" in app.extensions:
@@ -90,13 +105,11 @@ class ConsentUI:
 
         # Our templates for any host app, behind the host's own folder (which may override).
         app.register_blueprint(Blueprint("consent_ui", __name__, template_folder=str(TEMPLATES)))
-        for blueprint in (api.bp, embed.bp, pages.bp):
+        for blueprint in blueprints:
             app.register_blueprint(blueprint)
-        if settings.admin_password_hash:
-            # Without a password hash there is no dashboard: /admin/… stays a 404.
-            from .views import admin
-
-            app.register_blueprint(admin.bp)
+        # App-wide, so that every blueprint above is covered without a hook of its own.
+        app.before_request(guard.bound_body)
+        app.after_request(guard.secure_headers)
         # Domain errors are ours wherever they are raised; HTTP errors only in our
         # blueprints (each registers errors.handle), so a host app keeps its own pages.
         app.register_error_handler(ConsentUIError, errors.handle)

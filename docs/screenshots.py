@@ -20,7 +20,12 @@ from examples.harness import CHROMIUM_ARGS, chromium_executable, serve  # noqa: 
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        app = create_app({"CONSENT_SECRET_KEY": "docs", "CONSENT_DATABASE": f"{tmp}/c.db"})
+        app = create_app(
+            {
+                "CONSENT_SECRET_KEY": "docs-screenshots-key-of-32-characters",
+                "CONSENT_DATABASE": f"{tmp}/c.db",
+            }
+        )
         live = serve(app)
         try:
             with sync_playwright() as p:

@@ -18,7 +18,8 @@ from consent_ui.store.sqlite import SQLiteStore
 #: pytester runs small QA projects in a subprocess to test the QA kit's plugin.
 pytest_plugins = ["pytester"]
 
-SECRET = "test-secret-key"
+#: At least 32 characters, as start-up demands of every signing key.
+SECRET = "test-secret-key-of-thirty-two-characters"
 ALLOWED_ORIGIN = "https://shop.example.org"
 
 

@@ -6,15 +6,14 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 from flask_babel import get_locale
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, UnsupportedMediaType
+from werkzeug.exceptions import HTTPException, UnsupportedMediaType
 
+from .. import edge, openapi
 from ..consent import Choice, isoformat, utcnow
 from ..errors import InvalidJSON, NoConsent
 from ..extension import ConsentUI, consent_ui
 from . import cors, errors, recording
 
-#: Largest JSON body accepted; a larger one is a 413 before it is parsed.
-MAX_BODY_BYTES = 16 * 1024
 #: When the Global Privacy Control support below was last changed (the spec's lastUpdate).
 GPC_LAST_UPDATE = "2026-11-22"
 
@@ -30,16 +29,11 @@ def _no_store(response: Response) -> Response:
 
 
 def _json_body(*, optional: bool = False) -> Any:
-    """The request's JSON object; 415 for another type, 413 past the limit."""
-    # One byte of slack: werkzeug stops reading a chunked body (no Content-Length) at
-    # the limit without an error, so only reading past it tells "too large" from "fits".
-    request.max_content_length = MAX_BODY_BYTES + 1
+    """The request's JSON object; 415 for another type (``guard`` bounds its size)."""
     if optional and not request.content_length and not request.headers.get("Transfer-Encoding"):
         return {}
     if request.mimetype != "application/json":
         raise UnsupportedMediaType()
-    if len(request.get_data()) > MAX_BODY_BYTES:
-        raise RequestEntityTooLarge()
     try:
         data = request.get_json(silent=True)
     except RecursionError:  # nested deeper than the JSON decoder goes
@@ -126,6 +120,19 @@ def history() -> Response:
         records=records,
         texts={h: store.text(h) for h in hashes},
     )
+
+
+@bp.get("/api/openapi.json")
+def openapi_document() -> Response:
+    """The OpenAPI 3.1 description of this API; its server is this service's root."""
+    state = ConsentUI.state()
+    root = request.script_root or "/"
+    document = state.cached(("openapi", root), lambda: openapi.document(state.policy, root))
+    response = jsonify(document)
+    response.headers["Cache-Control"] = "public, max-age=300"
+    for header in edge.url_headers():
+        response.vary.add(header)
+    return response
 
 
 @bp.get("/.well-known/gpc.json")

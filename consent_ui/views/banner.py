@@ -58,7 +58,11 @@ def context(
         return url_for(endpoint, _external=external, **values)
 
     def site_url(url: str) -> str:
-        return request.url_root.rstrip("/") + url if external and url.startswith("/") else url
+        """A policy's link: relative ones are this service's pages, under its prefix (the
+        snippet's copy keeps them from the root, as its other links)."""
+        if snippet or not url.startswith("/") or url.startswith("//"):
+            return url
+        return (request.url_root.rstrip("/") if external else request.script_root) + url
 
     return {
         "lang": lang,

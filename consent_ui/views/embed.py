@@ -20,6 +20,7 @@ from flask import Blueprint, Response, request
 from flask_babel import force_locale, get_locale
 from werkzeug.exceptions import HTTPException
 
+from .. import edge
 from ..extension import TOKEN_HEADER, ConsentUI, consent_ui
 from ..minify import minify
 from ..policy import CONSENT_MODE_TYPES, LANGUAGES, Policy
@@ -162,8 +163,9 @@ def js_literal(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-#: The stylesheets: the banner's (every first visit) and the dialog's (once it opens).
-STYLESHEETS = ("consent", "consent-preferences")
+#: The stylesheets: the banner's (every first visit), the dialog's (once it opens) and
+#: the consent pages' layout (``/preferences``, ``/cookies``…, in any app).
+STYLESHEETS = ("consent", "consent-preferences", "consent-page")
 
 
 def stylesheet(name: str = "consent") -> Asset:
@@ -216,12 +218,21 @@ def fragment() -> Response:
         response = Response(str(html), mimetype="text/html")
         response.headers["Cache-Control"] = "private, no-store"
         return cors.add_headers(response)
-    asset = ConsentUI.state().cached(
-        ("fragment", lang, gpc, parts, request.host_url),
+    state = ConsentUI.state()
+    asset = state.cached(
+        ("fragment", lang, gpc, parts, request.url_root),
         lambda: Asset.of(str(banner.render(lang, parts, gpc=gpc, external=True)), "text/html"),
     )
     response = asset.response(max_age=600)
-    # A token (cookie or header) turns the dialog into the visitor's own, uncached.
-    for header in ("Accept-Language", "Cookie", "Sec-GPC", TOKEN_HEADER):
+    # A token (cookie or header) turns the dialog into the visitor's own, uncached. Its
+    # links are absolute, built from the headers that say where the request was sent:
+    # a shared cache must keep one copy per value (else one client poisons it for all).
+    for header in (
+        "Accept-Language",
+        "Cookie",
+        "Sec-GPC",
+        TOKEN_HEADER,
+        *edge.url_headers(),
+    ):
         response.vary.add(header)
     return cors.add_headers(response)

@@ -11,15 +11,21 @@ from markupsafe import Markup
 
 from ..consent import Consent
 from ..extension import ConsentUI
+from ..forms import safe_next
 from . import banner, embed, recording
 
 
+def home() -> str:
+    """The root of the service, under the path prefix of its proxy (if any)."""
+    return f"{request.script_root}/"
+
+
 def here() -> str:
-    """This page's path and query, to come back to after a choice (with the prefix
-    the service is mounted under, if any)."""
-    query = request.query_string.decode("latin-1")
+    """This page's path (prefix included) and query, to come back to after a choice;
+    home for a path that is not a safe one to go back to (``//host``…)."""
     path = request.script_root + request.path
-    return f"{path}?{query}" if query else path
+    query = request.query_string.decode("latin-1")
+    return safe_next(f"{path}?{query}" if query else path, home())
 
 
 class TemplateHelpers:
@@ -43,6 +49,9 @@ class TemplateHelpers:
         """This page in another language (the ``en • fr`` switch)."""
         args = {k: v for k, v in request.args.items() if k != "lang"}
         return f"{request.script_root}{request.path}?{urlencode({**args, 'lang': lang})}"
+
+    def home(self) -> str:
+        return home()
 
     def head(self, extra: str | None = None) -> Markup:
         """The stylesheet and the deferred snippet, with versioned (long-cached) URLs;

@@ -12,6 +12,7 @@ from ..errors import InvalidForm
 from ..extension import ConsentUI, consent_ui
 from ..forms import ChoiceForm, choice_data, safe_next
 from . import banner, errors, recording
+from .helpers import home
 
 bp = Blueprint("consent_pages", __name__)
 bp.register_error_handler(HTTPException, errors.handle)
@@ -28,17 +29,19 @@ def private(response: Response) -> Response:
 
 @bp.post("/consent")
 def choose() -> Response:
-    form = ChoiceForm()
+    # Form fields only: flask-wtf would read a JSON body as the form (and fail on one
+    # that is not an object); JSON choices belong to the API.
+    form = ChoiceForm(formdata=request.form)
     if not form.validate_on_submit():
         raise InvalidForm()
     choice = Choice.parse(
-        choice_data(request.form),
+        choice_data(request.form, home()),
         ConsentUI.state().policy,
         default_lang=str(get_locale()),
         gpc_signal=recording.gpc_signal(),
     )
     _, token = recording.record(choice)
-    response = redirect(safe_next(request.form.get("next")), code=303)
+    response = redirect(safe_next(request.form.get("next"), home()), code=303)
     recording.set_cookie(response, token)
     return response
 
@@ -50,7 +53,7 @@ def preferences() -> str:
         gpc=recording.gpc_signal(),
         consent=consent_ui.current(),
         csrf=True,
-        next_url=safe_next(request.args.get("next")),
+        next_url=safe_next(request.args.get("next"), home()),
     )
     return render_template(
         "consent_ui/preferences.html", **{**ui, "page": request.path, "in_dialog": False}

@@ -29,7 +29,7 @@ from examples.harness import CHROMIUM_ARGS, LiveServer, chromium_executable, fre
 from examples.static_site import make_app as example_site
 
 PAGES = Path(__file__).resolve().parent / "pages"
-SECRET = "browser-test-secret"
+SECRET = "browser-test-secret-of-32-characters"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -210,7 +210,11 @@ def test_a_token_of_the_previous_revision_runs_nothing_and_asks_again(
 @pytest.fixture(scope="module")
 def rotated(consent_server, tmp_path_factory) -> Iterator[tuple[LiveServer, LiveServer]]:
     tmp = tmp_path_factory.mktemp("rotated")
-    servers = start(tmp, CONSENT_SECRET_KEY="the new key", CONSENT_SECRET_KEY_FALLBACKS=SECRET)
+    servers = start(
+        tmp,
+        CONSENT_SECRET_KEY="the new key, of 32 characters or more",
+        CONSENT_SECRET_KEY_FALLBACKS=SECRET,
+    )
     yield servers
     for live in servers:
         live.stop()

@@ -97,7 +97,7 @@ def start_gunicorn(tmp_path: Path) -> Iterator[Callable[[], Gunicorn]]:
         log = tmp_path / "gunicorn.log"
         env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("CONSENT_")},
-            "CONSENT_SECRET_KEY": "concurrency-test-key",
+            "CONSENT_SECRET_KEY": "concurrency-test-key-of-32-characters",
             "CONSENT_DATABASE": str(database),
             "CONSENT_ALLOWED_ORIGINS": "https://shop.example.org",
         }

@@ -10,7 +10,8 @@ import pytest
 from flask import Flask, jsonify, render_template_string
 from flask.testing import FlaskClient
 
-from consent_ui import ConsentUI
+from consent_ui import ConsentUI, create_app
+from consent_ui.errors import ConfigError
 from consent_ui.extension import State
 from consent_ui.store.sqlite import SQLiteStore
 from tests.conftest import SECRET, assert_error
@@ -23,6 +24,7 @@ def host_app(tmp_path: Path, mount: str, name: str = "host") -> tuple[Flask, Con
     app = Flask(name, root_path=str(tmp_path / name))
     app.config.update(
         TESTING=True,
+        SECRET_KEY=f"the session key of {name}",
         CONSENT_SECRET_KEY=f"{SECRET}-{name}",
         CONSENT_DATABASE=str(tmp_path / f"{name}.db"),
     )
@@ -186,7 +188,8 @@ def test_one_extension_serves_two_apps(tmp_path: Path) -> None:
     two = Flask("two", root_path=str(tmp_path / "two"))
     for app in (one, two):
         app.config.update(
-            CONSENT_SECRET_KEY=f"key-of-{app.name}",
+            SECRET_KEY=f"the session key of {app.name}",
+            CONSENT_SECRET_KEY=f"{SECRET}-of-{app.name}",
             CONSENT_DATABASE=str(tmp_path / f"{app.name}.db"),
         )
         ext.init_app(app)
@@ -202,3 +205,48 @@ def test_one_extension_serves_two_apps(tmp_path: Path) -> None:
     finally:
         for app in (one, two):
             ConsentUI.state(app).store.close()
+
+
+# ---- the host's SECRET_KEY is the host's ----
+
+
+def test_mounting_leaves_the_host_secret_key_alone(tmp_path: Path) -> None:
+    app, _ = host_app(tmp_path, "init_app")
+    try:
+        assert app.config["SECRET_KEY"] == "the session key of host"
+        client = app.test_client()
+        page = client.get("/preferences").get_data(as_text=True)
+        token = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+        chosen = client.post("/consent", data={"csrf_token": token, "action": "reject_all"})
+        assert chosen.status_code == 303, "the form works with the host's own session"
+        assert ConsentUI.state(app).store.count() == 1
+    finally:
+        ConsentUI.state(app).store.close()
+
+
+def test_mounting_without_a_secret_key_stops_naming_it(tmp_path: Path) -> None:
+    app = Flask("bare", root_path=str(tmp_path / "bare"))
+    app.config.update(CONSENT_SECRET_KEY=SECRET, CONSENT_DATABASE=str(tmp_path / "bare.db"))
+    with pytest.raises(ConfigError) as caught:
+        ConsentUI(app)
+    assert caught.value.key == "SECRET_KEY"
+    assert "CSRF" in caught.value.problem
+    assert app.config["SECRET_KEY"] is None, "never set behind the host's back"
+    assert "consent_ui" not in app.extensions
+    assert not (tmp_path / "bare.db").exists()
+
+
+def test_the_standalone_service_signs_its_session_with_the_consent_keys(tmp_path: Path) -> None:
+    old = "an older signing key of 32 characters"
+    app = create_app(
+        {
+            "CONSENT_SECRET_KEY": SECRET,
+            "CONSENT_SECRET_KEY_FALLBACKS": old,
+            "CONSENT_DATABASE": str(tmp_path / "c.db"),
+        }
+    )
+    try:
+        assert app.config["SECRET_KEY"] == SECRET
+        assert app.config["SECRET_KEY_FALLBACKS"] == [old]
+    finally:
+        ConsentUI.state(app).store.close()

@@ -692,3 +692,13 @@ def test_privacy_notice_in_both_languages(client: FlaskClient):
     assert pages["en"].one("h1").text == "Privacy notice"
     assert pages["fr"].one("h1").text != "Privacy notice"
     assert pages["en"].one("main").text != pages["fr"].one("main").text
+
+
+@pytest.mark.parametrize("body", ["false", "1", "[]", "null", '"x"', '{"action": "accept_all"}'])
+def test_the_form_reads_only_form_fields(client: FlaskClient, store: SQLiteStore, body):
+    """flask-wtf reads a JSON body as the form's data: ``false`` answered 500 (found by
+    the fuzz suite). A plain HTML form sends form fields; JSON belongs to the API."""
+    csrf_token(client)
+    response = client.post("/consent", data=body, content_type="application/json")
+    assert_html_error(response, 400, "invalid_form")
+    assert store.count() == 0

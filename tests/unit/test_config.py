@@ -16,6 +16,10 @@ from consent_ui.config import KEYS, Settings
 from consent_ui.errors import ConfigError
 from consent_ui.extension import ConsentUI
 
+#: Signing keys must be at least 32 characters long.
+KEY = "unit-test-signing-key-32-characters"
+OLD = "unit-test-retired-key-32-characters"
+
 
 class Records(logging.Handler):
     """The warnings of the ``consent_ui`` logger (the suite runs without caplog)."""
@@ -40,7 +44,7 @@ def warnings() -> Iterator[Records]:
 
 
 def settings(tmp_path: Path, **values: Any) -> Settings:
-    return Settings.from_config({"CONSENT_SECRET_KEY": "k", **values}, tmp_path / "instance")
+    return Settings.from_config({"CONSENT_SECRET_KEY": KEY, **values}, tmp_path / "instance")
 
 
 def refused(tmp_path: Path, **values: Any) -> ConfigError:
@@ -52,7 +56,7 @@ def refused(tmp_path: Path, **values: Any) -> ConfigError:
 def test_defaults(tmp_path: Path) -> None:
     s = settings(tmp_path)
     assert s == Settings(
-        secret_key="k",
+        secret_key=KEY,
         secret_key_fallbacks=(),
         database=str(tmp_path / "instance" / "consent.db"),
         policy=None,
@@ -72,7 +76,7 @@ def test_environment_style_strings_are_parsed(tmp_path: Path) -> None:
     s = settings(
         tmp_path,
         CONSENT_MAX_AGE_DAYS="182",
-        CONSENT_SECRET_KEY_FALLBACKS="old-1, old-2,,",
+        CONSENT_SECRET_KEY_FALLBACKS=f"{OLD}-1, {OLD}-2,,",
         CONSENT_ALLOWED_ORIGINS="https://a.example.org,http://b.example.org:8080",
         CONSENT_DATABASE=str(tmp_path / "log.db"),
         CONSENT_POLICY=str(tmp_path / "policy.toml"),
@@ -84,7 +88,7 @@ def test_environment_style_strings_are_parsed(tmp_path: Path) -> None:
         CONSENT_ADMIN_SESSION_HOURS="2",
     )
     assert s.max_age_days == 182
-    assert s.secret_key_fallbacks == ("old-1", "old-2")
+    assert s.secret_key_fallbacks == (f"{OLD}-1", f"{OLD}-2")
     assert s.allowed_origins == {"https://a.example.org", "http://b.example.org:8080"}
     assert s.database == str(tmp_path / "log.db")
     assert s.policy == tmp_path / "policy.toml"
@@ -97,10 +101,10 @@ def test_native_values_are_accepted(tmp_path: Path) -> None:
     s = settings(
         tmp_path,
         CONSENT_MAX_AGE_DAYS=395,
-        CONSENT_SECRET_KEY_FALLBACKS=["old"],
+        CONSENT_SECRET_KEY_FALLBACKS=[OLD],
         CONSENT_ALLOWED_ORIGINS=("https://a.example.org",),
     )
-    assert (s.max_age_days, s.secret_key_fallbacks) == (395, ("old",))
+    assert (s.max_age_days, s.secret_key_fallbacks) == (395, (OLD,))
     assert s.allowed_origins == {"https://a.example.org"}
 
 
@@ -122,7 +126,7 @@ def test_create_app_stops_on_a_max_age_above_thirteen_months(tmp_path: Path) -> 
     with pytest.raises(ConfigError) as caught:
         create_app(
             {
-                "CONSENT_SECRET_KEY": "k",
+                "CONSENT_SECRET_KEY": KEY,
                 "CONSENT_DATABASE": str(tmp_path / "c.db"),
                 "CONSENT_MAX_AGE_DAYS": 396,
             }
@@ -156,7 +160,7 @@ def test_create_app_stops_on_a_max_age_above_thirteen_months(tmp_path: Path) -> 
         ("CONSENT_COOKIE_NAME", "c" * 65),
         ("CONSENT_COOKIE_NAME", 12),
         ("CONSENT_SECRET_KEY_FALLBACKS", 12),
-        ("CONSENT_SECRET_KEY_FALLBACKS", ["ok", 1]),
+        ("CONSENT_SECRET_KEY_FALLBACKS", [OLD, 1]),
         ("CONSENT_ALLOWED_ORIGINS", "https://shop.example.org/path"),
         ("CONSENT_ALLOWED_ORIGINS", "*"),
         ("CONSENT_ALLOWED_ORIGINS", "https://*.example.org/x"),
@@ -206,9 +210,9 @@ def test_unknown_consent_key_is_refused(tmp_path: Path, key: str) -> None:
 def test_other_keys_are_not_ours(tmp_path: Path) -> None:
     assert (
         Settings.from_config(
-            {"CONSENT_SECRET_KEY": "k", "SECRET_KEY": "x", "TESTING": True}, tmp_path
+            {"CONSENT_SECRET_KEY": KEY, "SECRET_KEY": "x", "TESTING": True}, tmp_path
         ).secret_key
-        == "k"
+        == KEY
     )
 
 
@@ -243,14 +247,14 @@ def test_a_configured_secret_logs_no_warning(tmp_path: Path, warnings: Records) 
 
 
 def test_create_app_reads_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CONSENT_SECRET_KEY", "from-env")
+    monkeypatch.setenv("CONSENT_SECRET_KEY", "from-env" * 4)
     monkeypatch.setenv("CONSENT_DATABASE", str(tmp_path / "env.db"))
     monkeypatch.setenv("CONSENT_MAX_AGE_DAYS", "30")
     monkeypatch.setenv("CONSENT_ALLOWED_ORIGINS", "https://a.example.org,https://b.example.org")
     app = create_app({"CONSENT_DEFAULT_LOCALE": "fr"})
     try:
         s = ConsentUI.state(app).settings
-        assert s.secret_key == "from-env"
+        assert s.secret_key == "from-env" * 4
         assert s.database == str(tmp_path / "env.db")
         assert s.max_age_days == 30
         assert s.allowed_origins == {"https://a.example.org", "https://b.example.org"}
@@ -266,7 +270,7 @@ def test_the_mapping_overrides_the_environment(
     monkeypatch.setenv("CONSENT_MAX_AGE_DAYS", "396")
     app = create_app(
         {
-            "CONSENT_SECRET_KEY": "k",
+            "CONSENT_SECRET_KEY": KEY,
             "CONSENT_DATABASE": str(tmp_path / "c.db"),
             "CONSENT_MAX_AGE_DAYS": "30",
         }
@@ -288,7 +292,7 @@ def test_the_mapping_overrides_the_environment(
 def test_create_app_stops_on_a_bad_environment_variable(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, key: str, value: str
 ) -> None:
-    monkeypatch.setenv("CONSENT_SECRET_KEY", "k")
+    monkeypatch.setenv("CONSENT_SECRET_KEY", KEY)
     monkeypatch.setenv("CONSENT_DATABASE", str(tmp_path / "c.db"))
     monkeypatch.setenv(key, value)
     with pytest.raises(ConfigError) as caught:
@@ -301,13 +305,63 @@ def test_the_admin_password_hash_must_be_a_hash(tmp_path: Path) -> None:
 
     good = generate_password_hash("correct horse battery staple")
     settings = Settings.from_config(
-        {"CONSENT_SECRET_KEY": "k", "CONSENT_ADMIN_PASSWORD_HASH": good}, tmp_path
+        {"CONSENT_SECRET_KEY": KEY, "CONSENT_ADMIN_PASSWORD_HASH": good}, tmp_path
     )
     assert settings.admin_password_hash == good
     for bad in ("hunter2", "md5$salt$hash", "scrypt:1:1:1$onlysalt", 42):
         with pytest.raises(ConfigError) as caught:
             Settings.from_config(
-                {"CONSENT_SECRET_KEY": "k", "CONSENT_ADMIN_PASSWORD_HASH": bad}, tmp_path
+                {"CONSENT_SECRET_KEY": KEY, "CONSENT_ADMIN_PASSWORD_HASH": bad}, tmp_path
             )
         assert caught.value.key == "CONSENT_ADMIN_PASSWORD_HASH"
         assert "not a password" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "\u2026",  # the README's placeholder, copied literally
+        "x",
+        "change-me",
+        "k" * 31,
+    ],
+)
+def test_a_short_secret_key_stops_start_up_naming_it(tmp_path: Path, key: str) -> None:
+    error = refused(tmp_path, CONSENT_SECRET_KEY=key)
+    assert error.key == "CONSENT_SECRET_KEY"
+    assert str(error) == (
+        f"CONSENT_SECRET_KEY: too short for a signing key ({len(key)} characters, at least 32 "
+        "needed); use random ones, e.g. from: "
+        "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+    )
+
+
+def test_a_short_fallback_key_stops_start_up_naming_it(tmp_path: Path) -> None:
+    error = refused(tmp_path, CONSENT_SECRET_KEY_FALLBACKS=f"{OLD},too-short")
+    assert error.key == "CONSENT_SECRET_KEY_FALLBACKS"
+    assert str(error).startswith(
+        "CONSENT_SECRET_KEY_FALLBACKS: key 2 is too short for a signing key (9 characters, "
+        "at least 32 needed); "
+    )
+    assert "too-short" not in str(error), "a key, even a bad one, is never printed"
+
+
+def test_a_key_of_32_characters_is_enough(tmp_path: Path) -> None:
+    assert settings(tmp_path, CONSENT_SECRET_KEY="k" * 32).secret_key == "k" * 32
+
+
+def test_a_short_development_key_file_stops_start_up(tmp_path: Path, warnings: Records) -> None:
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    (instance / "secret_key").write_text("short\n")
+    with pytest.raises(ConfigError) as caught:
+        Settings.from_config({}, instance)
+    assert caught.value.key == "CONSENT_SECRET_KEY"
+    assert str(instance / "secret_key") in str(caught.value)
+
+
+def test_create_app_refuses_a_forgeable_key(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        create_app({"CONSENT_SECRET_KEY": "\u2026", "CONSENT_DATABASE": str(tmp_path / "c.db")})
+    assert caught.value.key == "CONSENT_SECRET_KEY"
+    assert not (tmp_path / "c.db").exists()

@@ -63,6 +63,27 @@ def parse(policy: Policy, data: Any, *, gpc_signal: bool = False, lang: str = "e
             {"action": "accept_all", "page": None, "lang": None},
             Choice("accept_all", frozenset(), "api", None, "en", False),
         ),
+        # Authorities a URL parser refuses (urlsplit raises): a path is kept as given.
+        (
+            {"action": "accept_all", "page": "//["},
+            Choice("accept_all", frozenset(), "api", "//[", "en", False),
+        ),
+        (
+            {"action": "accept_all", "page": "//[abc]/x?y"},
+            Choice("accept_all", frozenset(), "api", "//[abc]/x", "en", False),
+        ),
+        (
+            {"action": "accept_all", "page": "http://[::1/x#y"},
+            Choice("accept_all", frozenset(), "api", "/x", "en", False),
+        ),
+        (
+            {"action": "accept_all", "page": "//a\uff03b/x"},
+            Choice("accept_all", frozenset(), "api", "//a\uff03b/x", "en", False),
+        ),
+        (
+            {"action": "accept_all", "page": "HTTPS://shop.example.org:8443/ads/1"},
+            Choice("accept_all", frozenset(), "api", "/ads/1", "en", False),
+        ),
         (
             {"action": "reject_all", "surface": "preferences", "page": "/" + "a" * 2047},
             Choice("reject_all", frozenset(), "preferences", "/" + "a" * 2047, "en", False),
@@ -174,6 +195,27 @@ def test_gpc_signal_counts_even_without_the_field(policy: Policy) -> None:
         ),
         pytest.param(
             {"action": "accept_all", "page": 12}, InvalidField, {"field": "page"}, id="page-number"
+        ),
+        pytest.param(
+            {"action": "accept_all", "page": "ftp://shop.example.org/x"},
+            InvalidField,
+            {"field": "page"},
+            id="page-other-scheme",
+        ),
+        pytest.param(
+            {"action": "accept_all", "page": "https://shop.example.org"},
+            InvalidField,
+            {"field": "page"},
+            id="page-url-without-path",
+        ),
+        pytest.param(
+            {"action": "accept_all", "lang": 0}, InvalidField, {"field": "lang"}, id="lang-zero"
+        ),
+        pytest.param(
+            {"action": "accept_all", "lang": False},
+            InvalidField,
+            {"field": "lang"},
+            id="lang-false",
         ),
         pytest.param(
             {"action": "accept_all", "gpc": 1}, InvalidField, {"field": "gpc"}, id="gpc-number"

@@ -34,7 +34,7 @@ def test_every_route_is_documented(tmp_path: Path) -> None:
 
     app = create_app(
         {
-            "CONSENT_SECRET_KEY": "k",
+            "CONSENT_SECRET_KEY": "k" * 32,
             "CONSENT_DATABASE": str(tmp_path / "c.db"),
             # With a password hash, the operator dashboard's routes are there too.
             "CONSENT_ADMIN_PASSWORD_HASH": generate_password_hash("x", "pbkdf2:sha256:1000"),

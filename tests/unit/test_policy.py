@@ -408,7 +408,7 @@ def test_create_app_stops_on_a_broken_policy(tmp_path: Path) -> None:
     with pytest.raises(PolicyError) as caught:
         create_app(
             {
-                "CONSENT_SECRET_KEY": "k",
+                "CONSENT_SECRET_KEY": "k" * 32,
                 "CONSENT_DATABASE": str(tmp_path / "c.db"),
                 "CONSENT_POLICY": str(path),
             }
@@ -422,7 +422,7 @@ def test_create_app_uses_the_configured_policy(tmp_path: Path) -> None:
 
     app = create_app(
         {
-            "CONSENT_SECRET_KEY": "k",
+            "CONSENT_SECRET_KEY": "k" * 32,
             "CONSENT_DATABASE": str(tmp_path / "c.db"),
             "CONSENT_POLICY": str(write(tmp_path, VALID)),
         }
