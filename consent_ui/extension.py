@@ -22,6 +22,7 @@ from .policy import Policy, load_policy
 from .resources import TEMPLATES, TRANSLATIONS
 from .store import Store, open_store
 from .token import ConsentSigner
+from .withdrawals import Withdrawals
 
 TOKEN_HEADER = "X-Consent-Token"  # noqa: S105 - a header name, not a secret
 F = TypeVar("F", bound=Callable[..., Any])
@@ -38,6 +39,7 @@ class State:
     policy: Policy
     signer: ConsentSigner
     store: Store
+    withdrawals: Withdrawals
     _cache: dict[Any, Any] = field(default_factory=dict)
 
     def cached(self, key: Any, build: Callable[[], Any]) -> Any:
@@ -73,7 +75,8 @@ class ConsentUI:
             settings.secret_key_fallbacks,
             max_age=timedelta(days=settings.max_age_days),
         )
-        app.extensions["consent_ui"] = State(settings, policy, signer, store)
+        withdrawals = Withdrawals(store, signer.max_age)
+        app.extensions["consent_ui"] = State(settings, policy, signer, store, withdrawals)
         if not app.config.get("SECRET_KEY"):
             # flask-wtf signs CSRF tokens with it; a separate salt keeps uses apart.
             app.config["SECRET_KEY"] = settings.secret_key
@@ -103,7 +106,8 @@ class ConsentUI:
         return (app or current_app).extensions["consent_ui"]
 
     def current(self) -> Consent | None:
-        """The verified consent of this request (header or cookie), or None."""
+        """The verified consent of this request (header or cookie), or None; a token of
+        a withdrawn id is none (``StoreUnavailable`` when the log cannot say)."""
         consent = g.get("_consent_ui", _UNSET)
         if consent is _UNSET:
             state = self.state()
@@ -113,6 +117,8 @@ class ConsentUI:
                 request.cookies.get(state.settings.cookie_name),
             ):
                 consent = state.signer.verify(token, state.policy)
+                if consent is not None and consent.id in state.withdrawals:
+                    consent = None
                 if consent is not None:
                     break
             g._consent_ui = consent

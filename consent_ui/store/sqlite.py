@@ -22,7 +22,7 @@ from typing import Any
 import sqlite_utils
 
 from ..agents import AGENTS
-from ..consent import LOG_ACTIONS, SURFACES, isoformat
+from ..consent import LOG_ACTIONS, SURFACES, isoformat, utcnow
 from ..errors import StoreUnavailable
 from . import (
     ANONYMISED,
@@ -165,6 +165,11 @@ _MIGRATIONS = (
     );
     CREATE INDEX admin_login_failures_prefix ON admin_login_failures (ip_prefix, created_at);
     """,  # noqa: S608 - constants of this module, no input
+    # 3: the withdrawals of a period without reading its other records (every process
+    # loads them at start: a withdrawn id is no consent).
+    """
+    CREATE INDEX consent_log_withdrawals ON consent_log (created_at) WHERE action = 'withdraw';
+    """,
 )
 
 #: The time of the same id's previous choice, kept with each record (see ``figures``).
@@ -184,6 +189,7 @@ class SQLiteStore:
         self.path = Path(path)
         self.created = False
         self._local = threading.local()
+        self._feeds: list[SQLiteWithdrawals] = []
 
     def connect(self) -> sqlite_utils.Database:
         conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
@@ -390,11 +396,69 @@ class SQLiteStore:
             [ip_prefix, since],
         ).fetchone()[0]
 
+    def withdrawals(self, window: timedelta) -> SQLiteWithdrawals:
+        feed = SQLiteWithdrawals(self, window)
+        self._feeds.append(feed)
+        return feed
+
     def close(self) -> None:
+        for feed in self._feeds:
+            feed.close()
+        self._feeds.clear()
         db = getattr(self._local, "db", None)
         if db is not None:
             db.close()
             self._local.db = None
+
+
+class SQLiteWithdrawals:
+    """Withdrawals as any process commits them. ``PRAGMA data_version`` changes when
+    another connection has committed (it reads no page, only the WAL index in shared
+    memory), so a check costs a read only after a write; the read then takes the rows
+    past the last one seen (one writer at a time: row ids are committed in order)."""
+
+    def __init__(self, store: SQLiteStore, window: timedelta) -> None:
+        self._conn = sqlite3.connect(
+            store.path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=False
+        )
+        self._window = window
+        self._lock = threading.Lock()
+        self._version: int | None = None
+        self._after: int | None = None
+
+    def fresh(self) -> list[tuple[str, str]]:
+        try:
+            with self._lock:
+                conn = self._conn
+                version = conn.execute("PRAGMA data_version").fetchone()[0]
+                if version == self._version:
+                    return []
+                # Read after noting the version: a commit in between is read again later.
+                conn.execute("BEGIN")
+                try:
+                    last = conn.execute("SELECT coalesce(max(id), 0) FROM consent_log").fetchone()
+                    if self._after is None:
+                        since = isoformat(utcnow() - self._window)
+                        rows = conn.execute(
+                            "SELECT consent_id, created_at FROM consent_log"
+                            " WHERE action = 'withdraw' AND created_at >= ?",
+                            [since],
+                        ).fetchall()
+                    else:
+                        rows = conn.execute(
+                            "SELECT consent_id, created_at FROM consent_log"
+                            " WHERE id > ? AND id <= ? AND action = 'withdraw'",
+                            [self._after, last[0]],
+                        ).fetchall()
+                finally:
+                    conn.execute("COMMIT")
+                self._version, self._after = version, last[0]
+                return rows
+        except sqlite3.OperationalError as e:
+            raise StoreUnavailable() from e
+
+    def close(self) -> None:
+        self._conn.close()
 
 
 def _period(first: date, last: date) -> tuple[str, str]:
