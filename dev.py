@@ -4,7 +4,8 @@
     python3 dev.py serve      start the service with its demo site on http://127.0.0.1:8000
                               (and a static page embedding the snippet on :8001)
     python3 dev.py test       lint, then every test (unit, HTTP, browser), installing
-                              what is missing first (virtualenv, packages, Chromium)
+                              what is missing first (virtualenv, packages, Chromium,
+                              PostgreSQL for the store tests)
     python3 dev.py bench      print the snippet's size and speed figures
     python3 dev.py messages   extract the messages and update both catalogues
 
@@ -101,10 +102,34 @@ def ensure_browser() -> None:
     )
 
 
+def postgres_installed() -> bool:
+    return any(Path("/usr/lib/postgresql").glob("*/bin/initdb")) or bool(shutil.which("initdb"))
+
+
+def ensure_postgres() -> None:
+    """PostgreSQL's server binaries, for the throwaway cluster the tests start
+    (examples/postgres.py): Debian's package, installed when missing and run as root."""
+    if postgres_installed():
+        return
+    if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
+        say("installing PostgreSQL from the system's packages (apt-get)")
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        run("apt-get", "update", "-qq", env=env)
+        run("apt-get", "install", "-y", "-qq", "postgresql", env=env)
+        if postgres_installed():
+            return
+    sys.exit(
+        "dev.py: no PostgreSQL for the store tests. Install your system's postgresql "
+        "package (Debian: apt-get install postgresql), then try again."
+    )
+
+
 def serve(args: list[str]) -> None:
     """The service with its demo on :8000, and a plain static page on :8001 that embeds
     the snippet from another origin."""
-    ensure_venv("serve")
+    database = os.environ.get("CONSENT_DATABASE", "")
+    on_postgres = database.startswith(("postgresql://", "postgres://"))
+    ensure_venv("serve,postgres" if on_postgres else "serve")
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "8000"))
     origin = f"http://{host}:{port}"
@@ -128,7 +153,8 @@ def serve(args: list[str]) -> None:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    say(f"demo site and consent service: {origin}/ (consent log: instance/consent.db)")
+    log = "PostgreSQL (CONSENT_DATABASE)" if on_postgres else database or "instance/consent.db"
+    say(f"demo site and consent service: {origin}/ (consent log: {log})")
     say(f"a page on another site embedding the snippet: http://localhost:{page_port}/")
     try:
         subprocess.run(
@@ -147,6 +173,7 @@ def serve(args: list[str]) -> None:
 def test(args: list[str]) -> None:
     ensure_venv("test")
     ensure_browser()
+    ensure_postgres()
     say("ruff")
     run(BIN / "ruff", "check", ".")
     run(BIN / "ruff", "format", "--check", ".")

@@ -24,6 +24,7 @@ import contextlib
 import json
 import os
 import select
+import socket
 import threading
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
@@ -285,7 +286,8 @@ class PostgresStore:
         try:
             conn = psycopg.connect(self.url, connect_timeout=CONNECT_TIMEOUT, autocommit=True)
         except psycopg.OperationalError as e:
-            reason = str(e).strip().splitlines()[-1] if str(e).strip() else type(e).__name__
+            lines = [line.strip() for line in str(e).splitlines() if line.strip()]
+            reason = lines[0] if lines else type(e).__name__
             raise ConfigError(
                 "CONSENT_DATABASE", f"cannot reach {redacted(self.url)} ({reason})"
             ) from None
@@ -518,6 +520,8 @@ class PostgresWithdrawals:
         self._batches = 0
         self._fd = -1
         self._stop = threading.Event()
+        # ``close`` writes a byte here to wake the listener out of ``select`` at once.
+        self._wake_r, self._wake_w = socket.socketpair()
         self._thread = threading.Thread(
             target=self._listen, name="consent-ui-withdrawals", daemon=True
         )
@@ -564,7 +568,7 @@ class PostgresWithdrawals:
                 conn = psycopg.connect(
                     self._store.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT
                 )
-            except psycopg.OperationalError:
+            except psycopg.Error:
                 self._stop.wait(delay)
                 delay = min(delay * 2, HEARTBEAT_SECONDS)
                 continue
@@ -600,12 +604,14 @@ class PostgresWithdrawals:
             self._batches += 1
             self._changed.notify_all()
         while not self._stop.is_set():
-            ready, _, _ = select.select([conn.fileno()], [], [], HEARTBEAT_SECONDS)
+            ready, _, _ = select.select([conn.fileno(), self._wake_r], [], [], HEARTBEAT_SECONDS)
+            if self._stop.is_set():
+                return
             with self._changed:
                 self._busy = True
             notified: list[tuple[str, str]] = []
             try:
-                if not ready:
+                if conn.fileno() not in ready:
                     conn.execute("SELECT 1")  # a dead server shows here
                 for n in conn.notifies(timeout=0):
                     created_at, consent_id = n.payload.split(" ", 1)
@@ -619,7 +625,11 @@ class PostgresWithdrawals:
 
     def close(self) -> None:
         self._stop.set()
+        with contextlib.suppress(OSError):
+            self._wake_w.send(b"x")
         self._thread.join(timeout=HEARTBEAT_SECONDS + 1)
+        self._wake_r.close()
+        self._wake_w.close()
 
 
 def _readable(fd: int) -> bool:
