@@ -63,6 +63,8 @@ MIGRATION_LOCK = 0x636F6E73656E74
 WITHDRAWALS_CHANNEL = "consent_ui_withdrawals"
 #: How often the listener checks that its connection is alive when nothing happens.
 HEARTBEAT_SECONDS = 5.0
+#: The longest the listener waits between two attempts to reach a lost database.
+RECONNECT_MAX_DELAY = 2.0
 #: Rows fetched at a time by an export (constant memory whatever the period).
 EXPORT_BATCH = 1000
 
@@ -212,6 +214,9 @@ _INSERT = """
     RETURNING id
 """
 
+#: Taken around migrations (a session lock: held until unlocked or disconnected).
+_lock_sql = "SELECT pg_advisory_lock(%s)"
+
 _ANONYMISE = (
     "UPDATE consent_log SET consent_id = %s, ip_prefix = NULL, anonymised_at = %s"
     " WHERE consent_id = %s AND anonymised_at IS NULL"
@@ -268,6 +273,14 @@ class PostgresStore:
                     self._pool_pid = pid
         return self._pool
 
+    def renew_pool(self) -> None:
+        """A new pool at once (the database is back after a loss): the old one would wait
+        out its reconnection backoff, answering 503 for seconds after the outage."""
+        with self._lock:
+            old, self._pool = self._pool, None
+        if old is not None and self._pool_pid == os.getpid():
+            threading.Thread(target=old.close, kwargs={"timeout": 1.0}, daemon=True).start()
+
     def _run(self, sql: str, params: Any = None, *, rows: bool = True) -> list[Any]:
         """One statement in autocommit on a pooled connection; 503 when unreachable."""
         try:
@@ -292,7 +305,7 @@ class PostgresStore:
                 "CONSENT_DATABASE", f"cannot reach {redacted(self.url)} ({reason})"
             ) from None
         with conn:
-            conn.execute("SELECT pg_advisory_lock(%s)", [MIGRATION_LOCK])
+            conn.execute(_lock_sql, [MIGRATION_LOCK])
             try:
                 conn.execute(
                     "CREATE TABLE IF NOT EXISTS consent_ui_schema"
@@ -570,9 +583,11 @@ class PostgresWithdrawals:
                 )
             except psycopg.Error:
                 self._stop.wait(delay)
-                delay = min(delay * 2, HEARTBEAT_SECONDS)
+                delay = min(delay * 2, RECONNECT_MAX_DELAY)
                 continue
             delay = 0.1
+            if self._ever_live:
+                self._store.renew_pool()
             try:
                 with conn:
                     self._serve(conn)
@@ -583,11 +598,6 @@ class PostgresWithdrawals:
                     self._live = False
                     self._fd = -1
                     self._changed.notify_all()
-            if not self._stop.is_set() and self._store._pool is not None:
-                # The pool's idle connections died with this one: drop them now, not
-                # one failed request at a time.
-                with contextlib.suppress(Exception):  # best effort: requests will find out
-                    self._store.pool.check()
 
     def _serve(self, conn: psycopg.Connection) -> None:
         # Listen first, then read: nothing committed in between is missed.
