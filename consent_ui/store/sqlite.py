@@ -5,6 +5,12 @@ once per hash in ``consent_texts``. Triggers refuse deletes and every update but
 one anonymisation makes (retention, erasure requests), so the log stays proof even
 against a careless SQL session. WAL with ``synchronous=FULL``: an acknowledged record
 survives a killed server.
+
+Writes are group commits: the threads of a process that append at the same moment share
+one transaction, so one fsync, and each is acknowledged only once it is committed.
+Writers of every process take turns through an ``flock`` on ``<log>-lock`` rather than
+SQLite's busy handler, which sleeps (1, 2, 5, 10… ms) while the lock is free again
+(profiled: 44 % of a worker's time under load went to ``BEGIN IMMEDIATE``).
 """
 
 from __future__ import annotations
@@ -14,12 +20,17 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
+
+try:
+    import fcntl
+except ImportError:  # Windows: SQLite's busy handler alone
+    fcntl = None  # type: ignore[assignment]
 
 from ..agents import AGENTS
 from ..consent import LOG_ACTIONS, SURFACES, isoformat, utcnow
@@ -190,6 +201,9 @@ class SQLiteStore:
         self.created = False
         self._local = threading.local()
         self._feeds: list[SQLiteWithdrawals] = []
+        self._queue: list[_Pending] = []
+        self._queue_lock = threading.Lock()
+        self._commit_lock = threading.Lock()
 
     def connect(self) -> sqlite_utils.Database:
         conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
@@ -211,7 +225,7 @@ class SQLiteStore:
         db = self.connect()
         try:
             db.enable_wal()
-            with _transaction(db.conn):
+            with self._writing(db.conn):
                 version = db.conn.execute("PRAGMA user_version").fetchone()[0]
                 self.created = self.created or version == 0
                 for number, script in enumerate(_MIGRATIONS[version:], start=version + 1):
@@ -222,29 +236,64 @@ class SQLiteStore:
         finally:
             db.close()
 
-    def append(self, record: Record, text: str | None = None) -> int:
-        row = asdict(record)
-        row["categories"] = json.dumps(list(record.categories))
-        row["gpc"] = int(record.gpc)
+    @contextmanager
+    def _writing(self, conn: sqlite3.Connection | None = None) -> Iterator[sqlite3.Connection]:
+        """A write transaction, after the other processes' writers (``flock``)."""
+        conn = conn or self.db.conn
+        lock = getattr(self._local, "lock", None)
+        if lock is None and fcntl is not None:
+            lock = self._local.lock = open(f"{self.path}-lock", "a+b")  # noqa: SIM115
+        if lock is not None:
+            fcntl.flock(lock, fcntl.LOCK_EX)
         try:
-            with _transaction(self.db.conn) as conn:
-                if record.text_hash and text is not None:
-                    conn.execute(
-                        "INSERT OR IGNORE INTO consent_texts"
-                        " (hash, lang, revision, text, first_seen_at) VALUES (?, ?, ?, ?, ?)",
-                        (record.text_hash, record.lang, record.revision, text, record.created_at),
-                    )
-                columns = ", ".join(row)
-                marks = ", ".join(f":{c}" for c in row)
-                # Column names come from the Record dataclass, values are bound parameters.
-                sql = (
-                    f"INSERT INTO consent_log ({columns}, previous_choice_at)"  # noqa: S608
-                    f" VALUES ({marks}, ({_PREVIOUS_CHOICE}))"
-                )
-                return conn.execute(sql, row).lastrowid
-        except sqlite3.OperationalError as e:
-            # Locked past the busy timeout, disk full, read-only file: not acknowledged.
-            raise StoreUnavailable() from e
+            with _transaction(conn):
+                yield conn
+        finally:
+            if lock is not None:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def append(self, record: Record, text: str | None = None) -> int:
+        pending = _Pending(record, text)
+        with self._queue_lock:
+            self._queue.append(pending)
+        # Whoever holds the commit lock writes every record queued so far: those that
+        # arrived while the previous batch was being committed go together.
+        with self._commit_lock:
+            if not pending.done:
+                with self._queue_lock:
+                    batch, self._queue = self._queue, []
+                self._commit(batch)
+        if pending.error is not None:
+            raise pending.error
+        return pending.row_id
+
+    def _commit(self, batch: list[_Pending]) -> None:
+        try:
+            try:
+                with self._writing() as conn:
+                    for pending in batch:
+                        # One record's mistake (a text hash without its text) is its own.
+                        conn.execute("SAVEPOINT record")
+                        try:
+                            pending.row_id = _insert(conn, pending.record, pending.text)
+                        except sqlite3.IntegrityError as e:
+                            conn.execute("ROLLBACK TO record")
+                            pending.error = e
+                        conn.execute("RELEASE record")
+            except sqlite3.OperationalError as e:
+                # Locked past the busy timeout, disk full, read-only file: nothing of the
+                # batch is acknowledged.
+                for pending in batch:
+                    if pending.error is None:
+                        pending.error = StoreUnavailable()
+                        pending.error.__cause__ = e
+        except BaseException as e:
+            for pending in batch:
+                pending.error = pending.error or e
+            raise
+        finally:
+            for pending in batch:
+                pending.done = True
 
     def history(self, consent_id: str) -> list[dict[str, Any]]:
         rows = self.db.query(
@@ -327,7 +376,7 @@ class SQLiteStore:
             conn.close()
 
     def anonymise(self, consent_id: str, now: datetime) -> int:
-        with _transaction(self.db.conn) as conn:
+        with self._writing() as conn:
             return conn.execute(
                 "UPDATE consent_log SET consent_id = ?, ip_prefix = NULL, anonymised_at = ?"
                 " WHERE consent_id = ? AND anonymised_at IS NULL",
@@ -338,7 +387,7 @@ class SQLiteStore:
         self, cutoff: datetime, now: datetime, *, dry_run: bool = False
     ) -> RetentionReport:
         cutoff_s, now_s = isoformat(cutoff), isoformat(now)
-        with _transaction(self.db.conn) as conn:
+        with self._writing() as conn:
             ids = [
                 row[0]
                 for row in conn.execute(
@@ -364,7 +413,7 @@ class SQLiteStore:
         return RetentionReport(cutoff=cutoff_s, consent_ids=len(ids), rows=rows)
 
     def audit(self, entry: AuditEntry) -> None:
-        with _transaction(self.db.conn) as conn:
+        with self._writing() as conn:
             conn.execute(
                 "INSERT INTO admin_audit (created_at, action, target, ip_prefix)"
                 " VALUES (?, ?, ?, ?)",
@@ -378,7 +427,7 @@ class SQLiteStore:
         return list(self.db.query(sql + " WHERE target = ? ORDER BY id", [target]))
 
     def add_login_failure(self, ip_prefix: str, at: str) -> None:
-        with _transaction(self.db.conn) as conn:
+        with self._writing() as conn:
             # Failures older than a day decide nothing any more.
             conn.execute(
                 "DELETE FROM admin_login_failures"
@@ -409,6 +458,41 @@ class SQLiteStore:
         if db is not None:
             db.close()
             self._local.db = None
+
+
+@dataclass
+class _Pending:
+    """A record waiting for the group commit that acknowledges it."""
+
+    record: Record
+    text: str | None
+    row_id: int = 0
+    error: Exception | None = None
+    done: bool = False
+
+
+_RECORD_FIELDS = tuple(f.name for f in fields(Record))
+
+
+def _insert(conn: sqlite3.Connection, record: Record, text: str | None) -> int:
+    # Not dataclasses.asdict: it deep-copies, a third of an append's time.
+    row = {name: getattr(record, name) for name in _RECORD_FIELDS}
+    row["categories"] = json.dumps(list(record.categories))
+    row["gpc"] = int(record.gpc)
+    if record.text_hash and text is not None:
+        conn.execute(
+            "INSERT OR IGNORE INTO consent_texts"
+            " (hash, lang, revision, text, first_seen_at) VALUES (?, ?, ?, ?, ?)",
+            (record.text_hash, record.lang, record.revision, text, record.created_at),
+        )
+    columns = ", ".join(row)
+    marks = ", ".join(f":{c}" for c in row)
+    # Column names come from the Record dataclass, values are bound parameters.
+    sql = (
+        f"INSERT INTO consent_log ({columns}, previous_choice_at)"  # noqa: S608
+        f" VALUES ({marks}, ({_PREVIOUS_CHOICE}))"
+    )
+    return conn.execute(sql, row).lastrowid
 
 
 class SQLiteWithdrawals:

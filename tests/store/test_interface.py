@@ -6,6 +6,7 @@ failures and migrations. Engine-specific tests live in test_sqlite.py and test_p
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, date, datetime
 
 import pytest
@@ -318,3 +319,26 @@ def test_login_failures_per_prefix_and_period(log: Store) -> None:
     # A day later the old failures are pruned on the next one.
     log.add_login_failure("198.51.100.0", "2026-06-02T10:11:00Z")
     assert log.login_failures("203.0.113.0", "2026-01-01T00:00:00Z") == 0
+
+
+def test_concurrent_appends_are_each_written_once(engine: Engine, log: Store) -> None:
+    """Threads of two stores (two workers) append at once: one row per acknowledged
+    record, each with its own row id."""
+    other = engine.open()
+    ids: list[int] = []
+    lock = threading.Lock()
+
+    def write(store: Store, n: int) -> None:
+        for i in range(15):
+            row_id = store.append(record(page=f"/w/{n}/{i}"))
+            with lock:
+                ids.append(row_id)
+
+    threads = [threading.Thread(target=write, args=(s, n)) for n, s in enumerate([log, other] * 3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert len(ids) == len(set(ids)) == 90
+    pages = [r["page"] for r in log.export(date(2026, 5, 1), date(2026, 5, 1))]
+    assert sorted(pages) == sorted(f"/w/{n}/{i}" for n in range(6) for i in range(15))

@@ -1,12 +1,15 @@
 """What only the SQLite engine has: its file and folder, WAL with ``synchronous=FULL``,
-the write lock (a busy log is unavailable, not acknowledged), the column encodings, and
-its migrations from schema 1 (the v1 log) to the current one."""
+the write lock (a busy log is unavailable, not acknowledged), group commit, the column
+encodings, and its migrations from schema 1 (the v1 log) and 2 to the current one."""
 
 from __future__ import annotations
 
 import dataclasses
+import fcntl
 import json
 import sqlite3
+import threading
+import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -150,3 +153,53 @@ def test_migrating_a_version_2_log_adds_the_withdrawals_index(
     assert store.count() == len(V1_RECORDS)
     assert store.figures(date(2026, 5, 1), date(2026, 5, 2), ("statistics",)).visitors == 2
     store.close()
+
+
+def test_appends_at_the_same_moment_share_one_commit_and_a_bad_one_fails_alone(
+    log: SQLiteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Group commit: while another process's writer holds the turn, six threads append;
+    the first waits for the turn, the five others queue behind it and are committed
+    together, each acknowledged once committed. A record the log refuses fails alone."""
+    batches: list[int] = []
+    commit = log._commit
+
+    def counting(batch: list) -> None:
+        batches.append(len(batch))
+        commit(batch)
+
+    monkeypatch.setattr(log, "_commit", counting)
+    other_writer = open(f"{log.path}-lock", "a+b")  # noqa: SIM115
+    fcntl.flock(other_writer, fcntl.LOCK_EX)
+    results: dict[int, object] = {}
+
+    def append(n: int) -> None:
+        bad = {"text_hash": "never-stored"} if n == 3 else {}
+        try:
+            results[n] = log.append(record(page=f"/p/{n}", **bad))
+        except Exception as e:
+            results[n] = e
+
+    first = threading.Thread(target=append, args=(0,))
+    first.start()
+    deadline = time.monotonic() + 10
+    while batches != [1]:
+        assert time.monotonic() < deadline
+        time.sleep(0.005)  # the first thread took its batch and waits for the turn
+    others = [threading.Thread(target=append, args=(n,)) for n in range(1, 6)]
+    for thread in others:
+        thread.start()
+    while len(log._queue) < 5:
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+    assert log.count() == 0, "nothing is written while another writer holds the turn"
+    fcntl.flock(other_writer, fcntl.LOCK_UN)
+    other_writer.close()
+    for thread in [first, *others]:
+        thread.join(timeout=10)
+    assert batches == [1, 5]
+    assert isinstance(results.pop(3), sqlite3.IntegrityError)
+    assert sorted(results.values()) == list(range(1, 6)), "five rows, one id each"
+    assert sorted(r["page"] for r in log.export(date(2026, 1, 1), date(2026, 12, 31))) == [
+        f"/p/{n}" for n in (0, 1, 2, 4, 5)
+    ]
