@@ -8,7 +8,7 @@ visitor per request, each with its own page). wrk's Lua ``done`` hook reports re
 the latency percentiles; the log is counted afterwards, so every acknowledged (201)
 write is checked against the records found.
 
-    python3 dev.py bench-load     (or .venv/bin/python bench/load.py [--store sqlite])
+    .venv/bin/python bench/load.py [--store sqlite|postgres|both] [--duration 10]
 
 The bar (DESIGN.md): the write keeps at least 60 % of the trivial endpoint's req/s on
 both stores, and its p99 at 16 connections stays within 3x the trivial one's.
@@ -180,7 +180,9 @@ def gunicorn(database: str, workers: int, threads: int) -> Iterator[str]:
         # Every worker booted (they load the app one by one), then a warm-up.
         time.sleep(BOOT_SECONDS)
         subprocess.run(
-            ["wrk", "-t", "2", "-c", "8", "-d", "2s", url + TRIVIAL], capture_output=True, check=True
+            ["wrk", "-t", "2", "-c", "8", "-d", "2s", url + TRIVIAL],
+            capture_output=True,
+            check=True,
         )
         yield url
     finally:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import select
 import socket
@@ -50,6 +51,8 @@ from . import (
     RetentionReport,
     decoded,
 )
+
+log = logging.getLogger("consent_ui")
 
 #: Seconds to wait for a connection (from the pool, or a new one) before answering 503.
 CONNECT_TIMEOUT = 5
@@ -591,8 +594,10 @@ class PostgresWithdrawals:
             try:
                 with conn:
                     self._serve(conn)
-            except psycopg.Error:
+            except (psycopg.Error, OSError, ValueError):
                 pass  # lost: connect again, and read everything again
+            except Exception:  # never let the thread die: requests would read each time
+                log.exception("the withdrawals listener failed; connecting again")
             finally:
                 with self._changed:
                     self._live = False
@@ -608,6 +613,7 @@ class PostgresWithdrawals:
             [self._since()],
         ).fetchall()
         with self._changed:
+            self._pending.clear()  # what it held is in ``known`` too
             self._pending.extend(known)
             self._fd = conn.fileno()
             self._live = self._ever_live = True
