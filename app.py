@@ -1,5 +1,6 @@
-"""WSGI entry point: ``gunicorn app:app`` or ``flask --app app run``."""
+"""WSGI entry point in a checkout: ``gunicorn app:app`` or ``flask --app app run``
+(installed, ``gunicorn consent_ui.wsgi:app``: the same app)."""
 
-from consent_ui import create_app
+from consent_ui.wsgi import app
 
-app = create_app()
+__all__ = ["app"]

@@ -6,7 +6,7 @@
     python3 dev.py test       lint, then every test (unit, HTTP, browser) and the QA
                               kit's example suite (examples/qa), installing what is
                               missing first (virtualenv, packages, Chromium, Firefox
-                              ESR, WebKitGTK, Xvfb, nginx)
+                              ESR, WebKitGTK, Xvfb, nginx, PostgreSQL)
     python3 dev.py bench      print the snippet's size and speed figures, then the
                               side-by-side comparison with other consent managers
                               (``bench snippet`` or ``bench peers`` for one of them)
@@ -119,9 +119,18 @@ ENGINES = {"firefox-esr": "firefox-esr", "WebKitWebDriver": "webkit2gtk-driver",
 SYSTEM_TOOLS = {"nginx": "nginx", "openssl": "openssl"}
 
 
+#: PostgreSQL's server, for the throwaway cluster of the store tests (examples/postgres.py).
+POSTGRES = {"initdb": "postgresql"}
+
+
 def found(tool: str) -> bool:
+    """On PATH, in an sbin folder, or among PostgreSQL's versioned binaries."""
     sbin = ("/usr/sbin", "/usr/local/sbin")
-    return bool(shutil.which(tool)) or any(Path(d, tool).exists() for d in sbin)
+    return (
+        bool(shutil.which(tool))
+        or any(Path(d, tool).exists() for d in sbin)
+        or any(Path("/usr/lib/postgresql").glob(f"*/bin/{tool}"))
+    )
 
 
 def apt_install(tools: dict[str, str]) -> list[str]:
@@ -159,10 +168,21 @@ def ensure_system_tools() -> None:
         )
 
 
+def ensure_postgres() -> None:
+    """The store tests run on a real PostgreSQL too: without one, stop, saying so."""
+    if apt_install(POSTGRES):
+        sys.exit(
+            "dev.py: no PostgreSQL for the store tests. Install your system's postgresql "
+            "package (Debian: apt-get install postgresql), then try again."
+        )
+
+
 def serve(args: list[str]) -> None:
     """The service with its demo on :8000, and a plain static page on :8001 that embeds
     the snippet from another origin."""
-    ensure_venv("serve")
+    database = os.environ.get("CONSENT_DATABASE", "")
+    on_postgres = database.startswith(("postgresql://", "postgres://"))
+    ensure_venv("serve,postgres" if on_postgres else "serve")
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "8000"))
     origin = f"http://{host}:{port}"
@@ -186,7 +206,8 @@ def serve(args: list[str]) -> None:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    say(f"demo site and consent service: {origin}/ (consent log: instance/consent.db)")
+    log = "PostgreSQL (CONSENT_DATABASE)" if on_postgres else database or "instance/consent.db"
+    say(f"demo site and consent service: {origin}/ (consent log: {log})")
     say(f"a page on another site embedding the snippet: http://localhost:{page_port}/")
     try:
         subprocess.run(
@@ -207,6 +228,7 @@ def test(args: list[str]) -> None:
     ensure_browser()
     ensure_engines()
     ensure_system_tools()
+    ensure_postgres()
     say("ruff")
     run(BIN / "ruff", "check", ".")
     run(BIN / "ruff", "format", "--check", ".")

@@ -32,7 +32,7 @@ MAX_AGE_LIMIT_DAYS = 395
 KEYS: dict[str, tuple[Any, str]] = {
     "CONSENT_SECRET_KEY": (None, "signing key"),
     "CONSENT_SECRET_KEY_FALLBACKS": ((), "older keys still accepted"),
-    "CONSENT_DATABASE": (None, "SQLite file of the consent log"),
+    "CONSENT_DATABASE": (None, "SQLite file or postgresql:// URL of the consent log"),
     "CONSENT_POLICY": (None, "policy file (TOML)"),
     "CONSENT_ALLOWED_ORIGINS": ((), "origins allowed to embed the snippet"),
     "CONSENT_COOKIE_NAME": ("consent", "consent cookie name"),

@@ -22,6 +22,7 @@ from .policy import Policy, load_policy
 from .resources import TEMPLATES, TRANSLATIONS
 from .store import Store, open_store
 from .token import ConsentSigner
+from .withdrawals import Withdrawals
 
 TOKEN_HEADER = "X-Consent-Token"  # noqa: S105 - a header name, not a secret
 F = TypeVar("F", bound=Callable[..., Any])
@@ -38,6 +39,7 @@ class State:
     policy: Policy
     signer: ConsentSigner
     store: Store
+    withdrawals: Withdrawals
     #: The blueprints the extension mounted: their routes are consent-ui's.
     blueprints: frozenset[str] = frozenset()
     _cache: dict[Any, Any] = field(default_factory=dict)
@@ -83,6 +85,7 @@ class ConsentUI:
             settings.secret_key_fallbacks,
             max_age=timedelta(days=settings.max_age_days),
         )
+        withdrawals = Withdrawals(store, signer.max_age)
         blueprints = (api.bp, embed.bp, pages.bp)
         if settings.admin_password_hash:
             # Without a password hash there is no dashboard: /admin/… stays a 404.
@@ -90,7 +93,7 @@ class ConsentUI:
 
             blueprints = (*blueprints, admin.bp)
         app.extensions["consent_ui"] = State(
-            settings, policy, signer, store, frozenset(b.name for b in blueprints)
+            settings, policy, signer, store, withdrawals, frozenset(b.name for b in blueprints)
         )
 
         i18n.compile_catalogues(TRANSLATIONS)
@@ -121,7 +124,8 @@ class ConsentUI:
         return (app or current_app).extensions["consent_ui"]
 
     def current(self) -> Consent | None:
-        """The verified consent of this request (header or cookie), or None."""
+        """The verified consent of this request (header or cookie), or None; a token of
+        a withdrawn id is none (``StoreUnavailable`` when the log cannot say)."""
         consent = g.get("_consent_ui", _UNSET)
         if consent is _UNSET:
             state = self.state()
@@ -131,6 +135,8 @@ class ConsentUI:
                 request.cookies.get(state.settings.cookie_name),
             ):
                 consent = state.signer.verify(token, state.policy)
+                if consent is not None and consent.id in state.withdrawals:
+                    consent = None
                 if consent is not None:
                     break
             g._consent_ui = consent

@@ -10,11 +10,11 @@ None and never raises.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from itsdangerous import BadData, URLSafeTimedSerializer
-from itsdangerous.encoding import base64_encode
+from itsdangerous.encoding import base64_decode, base64_encode, bytes_to_int
 
 from .consent import Consent, is_consent_id
 from .policy import Policy
@@ -47,8 +47,17 @@ class ConsentSigner:
             "denied": [k for k in policy.keys if k not in granted],
         }
         token = self._serializer.dumps(payload)
-        consent = self.verify(token, policy)
-        assert consent is not None, "a freshly signed token must verify"
+        # The moment itsdangerous signed, read back from the token (no second HMAC: a
+        # consent write is on the hot path).
+        signed_at = bytes_to_int(base64_decode(token.rsplit(".", 2)[1]))
+        issued_at = datetime.fromtimestamp(signed_at, UTC)
+        consent = Consent(
+            id=consent_id,
+            granted=tuple(payload["granted"]),
+            revision=policy.revision,
+            issued_at=issued_at,
+            expires_at=issued_at + self.max_age,
+        )
         return token, consent
 
     def verify(self, token: str | None, policy: Policy) -> Consent | None:

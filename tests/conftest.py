@@ -1,8 +1,10 @@
 """Fixtures shared by every test: an app on a temporary database, its client and CLI
-runner, and helpers that post choices and check the one error shape."""
+runner, helpers that post choices and check the one error shape, and a throwaway
+PostgreSQL cluster for the tests that run on both engines."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,6 +16,7 @@ from werkzeug.test import TestResponse
 from consent_ui import create_app
 from consent_ui.extension import ConsentUI
 from consent_ui.store.sqlite import SQLiteStore
+from examples.postgres import NoPostgres, PostgresCluster
 
 #: pytester runs small QA projects in a subprocess to test the QA kit's plugin.
 pytest_plugins = ["pytester"]
@@ -31,6 +34,30 @@ def _no_consent_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for key in list(os.environ):
         if key.startswith("CONSENT_"):
             monkeypatch.delenv(key)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresCluster]:
+    """A PostgreSQL cluster of our own for the whole run, on a free port, removed at the
+    end. Without PostgreSQL the tests that need it fail: they are never skipped."""
+    try:
+        cluster = PostgresCluster.start()
+    except NoPostgres as e:
+        pytest.fail(str(e))
+    yield cluster
+    cluster.remove()
+
+
+_databases = itertools.count(1)
+
+
+@pytest.fixture
+def postgres_url(postgres: PostgresCluster) -> Iterator[str]:
+    """The URL of a new, empty database (and its own role), dropped after the test."""
+    name = f"consent_test_{next(_databases)}"
+    url = postgres.create_database(name)
+    yield url
+    postgres.drop_database(name)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 #: What replaces the consent id of anonymised records (retention, erasure requests).
@@ -105,6 +105,22 @@ class AuditEntry:
     ip_prefix: str | None
 
 
+class WithdrawalFeed(Protocol):
+    """The withdrawals of the log as they are committed, by any process or node.
+
+    Asked on every check of a consent, so it must be cheap when nothing changed: no
+    database round trip in the common case (SQLite: ``PRAGMA data_version``; PostgreSQL:
+    ``LISTEN``/``NOTIFY``)."""
+
+    def fresh(self) -> list[tuple[str, str]]:
+        """``(consent_id, created_at)`` of the withdraw records committed since the last
+        call; on the first call, every one of the feed's window. Raises
+        ``StoreUnavailable`` when it cannot know."""
+        ...
+
+    def close(self) -> None: ...
+
+
 class Store(Protocol):
     """The consent log. Times are UTC ISO 8601 strings as the log keeps them
     (``2026-11-30T08:15:00Z``); periods are UTC days, both ends included."""
@@ -183,14 +199,38 @@ class Store(Protocol):
         """Failed operator logins from an address prefix since a moment."""
         ...
 
+    def withdrawals(self, window: timedelta) -> WithdrawalFeed:
+        """A feed of the withdrawals made within ``window`` of now, and of every later
+        one (older ones cannot matter: every token of their ids has expired)."""
+        ...
+
     def close(self) -> None: ...
 
 
 def open_store(database: str) -> Store:
-    """The store of ``CONSENT_DATABASE`` (a SQLite file path)."""
+    """The store of ``CONSENT_DATABASE``: a ``postgresql://`` URL, else a SQLite file path.
+
+    psycopg is imported only for a PostgreSQL URL (``pip install "consent-ui[postgres]"``).
+    """
+    if is_postgres_url(database):
+        try:
+            from .postgres import PostgresStore
+        except ImportError as e:
+            from ..errors import ConfigError
+
+            raise ConfigError(
+                "CONSENT_DATABASE",
+                f"a PostgreSQL URL needs psycopg ({e.name} is missing): "
+                'pip install "consent-ui[postgres]"',
+            ) from None
+        return PostgresStore(database)
     from .sqlite import SQLiteStore
 
     return SQLiteStore(database)
+
+
+def is_postgres_url(database: str) -> bool:
+    return database.startswith(("postgresql://", "postgres://"))
 
 
 def decoded(row: Mapping[str, Any]) -> dict[str, Any]:

@@ -5,6 +5,12 @@ once per hash in ``consent_texts``. Triggers refuse deletes and every update but
 one anonymisation makes (retention, erasure requests), so the log stays proof even
 against a careless SQL session. WAL with ``synchronous=FULL``: an acknowledged record
 survives a killed server.
+
+Writes are group commits: the threads of a process that append at the same moment share
+one transaction, so one fsync, and each is acknowledged only once it is committed.
+Writers of every process take turns through an ``flock`` on ``<log>-lock`` rather than
+SQLite's busy handler, which sleeps (1, 2, 5, 10… ms) while the lock is free again
+(profiled: 44 % of a worker's time under load went to ``BEGIN IMMEDIATE``).
 """
 
 from __future__ import annotations
@@ -14,15 +20,20 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, fields
+from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
+try:
+    import fcntl
+except ImportError:  # Windows: SQLite's busy handler alone
+    fcntl = None  # type: ignore[assignment]
+
 from ..agents import AGENTS
-from ..consent import LOG_ACTIONS, SURFACES, isoformat
+from ..consent import LOG_ACTIONS, SURFACES, isoformat, utcnow
 from ..errors import StoreUnavailable
 from . import (
     ANONYMISED,
@@ -167,6 +178,11 @@ _MIGRATIONS = (
     );
     CREATE INDEX admin_login_failures_prefix ON admin_login_failures (ip_prefix, created_at);
     """,  # noqa: S608 - constants of this module, no input
+    # 3: the withdrawals of a period without reading its other records (every process
+    # loads them at start: a withdrawn id is no consent).
+    """
+    CREATE INDEX consent_log_withdrawals ON consent_log (created_at) WHERE action = 'withdraw';
+    """,
 )
 
 #: The time of the same id's previous choice, kept with each record (see ``figures``);
@@ -176,30 +192,6 @@ _PREVIOUS_CHOICE = (
     "SELECT max(created_at) FROM consent_log"
     " WHERE consent_id = :consent_id AND action != 'withdraw' AND agent IS NULL"
 )
-
-#: One record; column names come from the Record dataclass, values are bound parameters.
-_RECORD_COLUMNS = tuple(f.name for f in fields(Record))
-_INSERT = (
-    f"INSERT INTO consent_log ({', '.join(_RECORD_COLUMNS)}, previous_choice_at)"  # noqa: S608
-    f" VALUES ({', '.join(f':{c}' for c in _RECORD_COLUMNS)}, ({_PREVIOUS_CHOICE}))"
-)
-
-
-def _row(record: Record) -> dict[str, Any]:
-    row = asdict(record)
-    row["categories"] = json.dumps(list(record.categories))
-    row["gpc"] = int(record.gpc)
-    return row
-
-
-def _add_text(conn: sqlite3.Connection, record: Record, text: str) -> None:
-    """The text shown, once per hash (the first record that showed it dates it)."""
-    conn.execute(
-        "INSERT OR IGNORE INTO consent_texts"
-        " (hash, lang, revision, text, first_seen_at) VALUES (?, ?, ?, ?, ?)",
-        (record.text_hash, record.lang, record.revision, text, record.created_at),
-    )
-
 
 #: The schema version ``migrate`` leaves.
 SCHEMA_VERSION = len(_MIGRATIONS)
@@ -212,6 +204,10 @@ class SQLiteStore:
         self.path = Path(path)
         self.created = False
         self._local = threading.local()
+        self._feeds: list[SQLiteWithdrawals] = []
+        self._queue: list[_Pending] = []
+        self._queue_lock = threading.Lock()
+        self._commit_lock = threading.Lock()
 
     def connect(self) -> sqlite_utils.Database:
         conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
@@ -233,7 +229,7 @@ class SQLiteStore:
         db = self.connect()
         try:
             db.enable_wal()
-            with _transaction(db.conn):
+            with self._writing(db.conn):
                 version = db.conn.execute("PRAGMA user_version").fetchone()[0]
                 self.created = self.created or version == 0
                 for number, script in enumerate(_MIGRATIONS[version:], start=version + 1):
@@ -244,15 +240,64 @@ class SQLiteStore:
         finally:
             db.close()
 
-    def append(self, record: Record, text: str | None = None) -> int:
+    @contextmanager
+    def _writing(self, conn: sqlite3.Connection | None = None) -> Iterator[sqlite3.Connection]:
+        """A write transaction, after the other processes' writers (``flock``)."""
+        conn = conn or self.db.conn
+        lock = getattr(self._local, "lock", None)
+        if lock is None and fcntl is not None:
+            lock = self._local.lock = open(f"{self.path}-lock", "a+b")  # noqa: SIM115
+        if lock is not None:
+            fcntl.flock(lock, fcntl.LOCK_EX)
         try:
-            with _transaction(self.db.conn) as conn:
-                if record.text_hash and text is not None:
-                    _add_text(conn, record, text)
-                return conn.execute(_INSERT, _row(record)).lastrowid
-        except sqlite3.OperationalError as e:
-            # Locked past the busy timeout, disk full, read-only file: not acknowledged.
-            raise StoreUnavailable() from e
+            with _transaction(conn):
+                yield conn
+        finally:
+            if lock is not None:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def append(self, record: Record, text: str | None = None) -> int:
+        pending = _Pending(record, text)
+        with self._queue_lock:
+            self._queue.append(pending)
+        # Whoever holds the commit lock writes every record queued so far: those that
+        # arrived while the previous batch was being committed go together.
+        with self._commit_lock:
+            if not pending.done:
+                with self._queue_lock:
+                    batch, self._queue = self._queue, []
+                self._commit(batch)
+        if pending.error is not None:
+            raise pending.error
+        return pending.row_id
+
+    def _commit(self, batch: list[_Pending]) -> None:
+        try:
+            try:
+                with self._writing() as conn:
+                    for pending in batch:
+                        # One record's mistake (a text hash without its text) is its own.
+                        conn.execute("SAVEPOINT record")
+                        try:
+                            pending.row_id = _insert(conn, pending.record, pending.text)
+                        except sqlite3.IntegrityError as e:
+                            conn.execute("ROLLBACK TO record")
+                            pending.error = e
+                        conn.execute("RELEASE record")
+            except sqlite3.OperationalError as e:
+                # Locked past the busy timeout, disk full, read-only file: nothing of the
+                # batch is acknowledged.
+                for pending in batch:
+                    if pending.error is None:
+                        pending.error = StoreUnavailable()
+                        pending.error.__cause__ = e
+        except BaseException as e:
+            for pending in batch:
+                pending.error = pending.error or e
+            raise
+        finally:
+            for pending in batch:
+                pending.done = True
 
     def append_many(self, records: Iterable[Record], texts: Mapping[str, str]) -> int:
         written = 0
@@ -260,11 +305,9 @@ class SQLiteStore:
 
         def flush() -> None:
             try:
-                with _transaction(self.db.conn) as conn:
+                with self._writing() as conn:
                     for record in batch:
-                        if record.text_hash in texts:
-                            _add_text(conn, record, texts[record.text_hash])
-                        conn.execute(_INSERT, _row(record))
+                        _insert(conn, record, texts.get(record.text_hash or ""))
             except sqlite3.OperationalError as e:
                 raise StoreUnavailable() from e
             batch.clear()
@@ -359,7 +402,7 @@ class SQLiteStore:
             conn.close()
 
     def anonymise(self, consent_id: str, now: datetime) -> int:
-        with _transaction(self.db.conn) as conn:
+        with self._writing() as conn:
             return conn.execute(
                 "UPDATE consent_log SET consent_id = ?, ip_prefix = NULL, anonymised_at = ?"
                 " WHERE consent_id = ? AND anonymised_at IS NULL",
@@ -370,7 +413,7 @@ class SQLiteStore:
         self, cutoff: datetime, now: datetime, *, dry_run: bool = False
     ) -> RetentionReport:
         cutoff_s, now_s = isoformat(cutoff), isoformat(now)
-        with _transaction(self.db.conn) as conn:
+        with self._writing() as conn:
             ids = [
                 row[0]
                 for row in conn.execute(
@@ -396,7 +439,7 @@ class SQLiteStore:
         return RetentionReport(cutoff=cutoff_s, consent_ids=len(ids), rows=rows)
 
     def audit(self, entry: AuditEntry) -> None:
-        with _transaction(self.db.conn) as conn:
+        with self._writing() as conn:
             conn.execute(
                 "INSERT INTO admin_audit (created_at, action, target, ip_prefix)"
                 " VALUES (?, ?, ?, ?)",
@@ -410,7 +453,7 @@ class SQLiteStore:
         return list(self.db.query(sql + " WHERE target = ? ORDER BY id", [target]))
 
     def add_login_failure(self, ip_prefix: str, at: str) -> None:
-        with _transaction(self.db.conn) as conn:
+        with self._writing() as conn:
             # Failures older than a day decide nothing any more.
             conn.execute(
                 "DELETE FROM admin_login_failures"
@@ -428,11 +471,104 @@ class SQLiteStore:
             [ip_prefix, since],
         ).fetchone()[0]
 
+    def withdrawals(self, window: timedelta) -> SQLiteWithdrawals:
+        feed = SQLiteWithdrawals(self, window)
+        self._feeds.append(feed)
+        return feed
+
     def close(self) -> None:
+        for feed in self._feeds:
+            feed.close()
+        self._feeds.clear()
         db = getattr(self._local, "db", None)
         if db is not None:
             db.close()
             self._local.db = None
+
+
+@dataclass
+class _Pending:
+    """A record waiting for the group commit that acknowledges it."""
+
+    record: Record
+    text: str | None
+    row_id: int = 0
+    error: Exception | None = None
+    done: bool = False
+
+
+_RECORD_FIELDS = tuple(f.name for f in fields(Record))
+
+
+def _insert(conn: sqlite3.Connection, record: Record, text: str | None) -> int:
+    # Not dataclasses.asdict: it deep-copies, a third of an append's time.
+    row = {name: getattr(record, name) for name in _RECORD_FIELDS}
+    row["categories"] = json.dumps(list(record.categories))
+    row["gpc"] = int(record.gpc)
+    if record.text_hash and text is not None:
+        conn.execute(
+            "INSERT OR IGNORE INTO consent_texts"
+            " (hash, lang, revision, text, first_seen_at) VALUES (?, ?, ?, ?, ?)",
+            (record.text_hash, record.lang, record.revision, text, record.created_at),
+        )
+    columns = ", ".join(row)
+    marks = ", ".join(f":{c}" for c in row)
+    # Column names come from the Record dataclass, values are bound parameters.
+    sql = (
+        f"INSERT INTO consent_log ({columns}, previous_choice_at)"  # noqa: S608
+        f" VALUES ({marks}, ({_PREVIOUS_CHOICE}))"
+    )
+    return conn.execute(sql, row).lastrowid
+
+
+class SQLiteWithdrawals:
+    """Withdrawals as any process commits them. ``PRAGMA data_version`` changes when
+    another connection has committed (it reads no page, only the WAL index in shared
+    memory), so a check costs a read only after a write; the read then takes the rows
+    past the last one seen (one writer at a time: row ids are committed in order)."""
+
+    def __init__(self, store: SQLiteStore, window: timedelta) -> None:
+        self._conn = sqlite3.connect(
+            store.path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=False
+        )
+        self._window = window
+        self._lock = threading.Lock()
+        self._version: int | None = None
+        self._after: int | None = None
+
+    def fresh(self) -> list[tuple[str, str]]:
+        try:
+            with self._lock:
+                conn = self._conn
+                version = conn.execute("PRAGMA data_version").fetchone()[0]
+                if version == self._version:
+                    return []
+                # Read after noting the version: a commit in between is read again later.
+                conn.execute("BEGIN")
+                try:
+                    last = conn.execute("SELECT coalesce(max(id), 0) FROM consent_log").fetchone()
+                    if self._after is None:
+                        since = isoformat(utcnow() - self._window)
+                        rows = conn.execute(
+                            "SELECT consent_id, created_at FROM consent_log"
+                            " WHERE action = 'withdraw' AND created_at >= ?",
+                            [since],
+                        ).fetchall()
+                    else:
+                        rows = conn.execute(
+                            "SELECT consent_id, created_at FROM consent_log"
+                            " WHERE id > ? AND id <= ? AND action = 'withdraw'",
+                            [self._after, last[0]],
+                        ).fetchall()
+                finally:
+                    conn.execute("COMMIT")
+                self._version, self._after = version, last[0]
+                return rows
+        except sqlite3.OperationalError as e:
+            raise StoreUnavailable() from e
+
+    def close(self) -> None:
+        self._conn.close()
 
 
 def _period(first: date, last: date) -> tuple[str, str]:

@@ -70,6 +70,7 @@ def withdraw(consent: Consent, withdrawal: Choice, now: str) -> None:
             agent=agent_of(request.user_agent.string),
         )
     )
+    state.withdrawals.note(consent.id, now)
     consent_ui.remember(None)
 
 
