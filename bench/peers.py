@@ -480,7 +480,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         def app(name: str) -> Any:
             return create_app(
                 {
-                    "CONSENT_SECRET_KEY": "bench-peers",
+                    "CONSENT_SECRET_KEY": "bench-peers-signing-key-of-32-characters",
                     "CONSENT_DATABASE": str(Path(tmp) / f"{name}.db"),
                     "CONSENT_ALLOWED_ORIGINS": page_origin,
                 }

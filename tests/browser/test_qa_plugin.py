@@ -282,7 +282,7 @@ def test_every_fixture_marker_and_page_object(
 def staging(tmp_path: Path) -> Iterator[LiveServer]:
     app = create_app(
         {
-            "CONSENT_SECRET_KEY": "staging-secret-key-long-enough",
+            "CONSENT_SECRET_KEY": "staging-secret-key-long-enough-for-signing",
             "CONSENT_DATABASE": str(tmp_path / "s.db"),
         }
     )
