@@ -275,15 +275,22 @@ class SQLiteStore:
         try:
             try:
                 with self._writing() as conn:
+                    # One record's mistake (a text hash without its text) is its own: a
+                    # savepoint each when the batch has others (a record alone has the
+                    # transaction, and two statements fewer).
+                    alone = len(batch) == 1
                     for pending in batch:
-                        # One record's mistake (a text hash without its text) is its own.
-                        conn.execute("SAVEPOINT record")
+                        if not alone:
+                            conn.execute("SAVEPOINT record")
                         try:
                             pending.row_id = _insert(conn, pending.record, pending.text)
                         except sqlite3.IntegrityError as e:
+                            if alone:
+                                raise
                             conn.execute("ROLLBACK TO record")
                             pending.error = e
-                        conn.execute("RELEASE record")
+                        if not alone:
+                            conn.execute("RELEASE record")
             except sqlite3.OperationalError as e:
                 # Locked past the busy timeout, disk full, read-only file: nothing of the
                 # batch is acknowledged.

@@ -62,7 +62,7 @@ def record() -> tuple[Response, int]:
     choice = Choice.parse(
         _json_body(),
         ConsentUI.state().policy,
-        default_lang=_default_lang(),
+        default_lang=_default_lang,
         gpc_signal=recording.gpc_signal(),
     )
     consent, token = recording.record(choice)
@@ -93,7 +93,7 @@ def withdraw() -> Response:
     withdrawal = Choice.parse(
         {**_json_body(optional=True), "action": "withdraw"},
         ConsentUI.state().policy,
-        default_lang=_default_lang(),
+        default_lang=_default_lang,
         gpc_signal=recording.gpc_signal(),
         actions=("withdraw",),
     )

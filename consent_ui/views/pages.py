@@ -37,7 +37,7 @@ def choose() -> Response:
     choice = Choice.parse(
         choice_data(request.form, home()),
         ConsentUI.state().policy,
-        default_lang=str(get_locale()),
+        default_lang=lambda: str(get_locale()),
         gpc_signal=recording.gpc_signal(),
     )
     _, token = recording.record(choice)

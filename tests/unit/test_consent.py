@@ -17,7 +17,7 @@ def policy() -> Policy:
 
 
 def parse(policy: Policy, data: Any, *, gpc_signal: bool = False, lang: str = "en") -> Choice:
-    return Choice.parse(data, policy, default_lang=lang, gpc_signal=gpc_signal)
+    return Choice.parse(data, policy, default_lang=lambda: lang, gpc_signal=gpc_signal)
 
 
 @pytest.mark.parametrize(
@@ -97,6 +97,14 @@ def test_valid_choices(policy: Policy, data: dict[str, Any], expected: Choice) -
 def test_default_lang_applies_when_none_is_given(policy: Policy) -> None:
     assert parse(policy, {"action": "accept_all"}, lang="fr").lang == "fr"
     assert parse(policy, {"action": "accept_all", "lang": "en"}, lang="fr").lang == "en"
+
+
+def test_the_request_language_is_worked_out_only_when_needed(policy: Policy) -> None:
+    def unwanted() -> str:
+        raise AssertionError("the body names its language")
+
+    choice = Choice.parse({"action": "accept_all", "lang": "fr"}, policy, default_lang=unwanted)
+    assert choice.lang == "fr"
 
 
 def test_gpc_signal_counts_even_without_the_field(policy: Policy) -> None:
