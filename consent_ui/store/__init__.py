@@ -95,6 +95,38 @@ class Figures:
     visitors: int
 
 
+def figures_from(
+    counts: Iterable[Sequence[Any]], visitors: int, categories: Sequence[str]
+) -> Figures:
+    """Figures from the counters' rows, ``(day, action, lang, surface, revision, gpc,
+    category, records)`` ordered by group, where the category ``""`` counts the group's
+    records: the same shaping for every engine."""
+    groups: dict[tuple, dict[str, int]] = {}
+    for *group, category, records in counts:
+        groups.setdefault(tuple(group), {})[category] = records
+    return Figures(
+        rows=tuple(
+            FigureRow(
+                day=day,
+                action=action,
+                lang=lang,
+                surface=surface,
+                revision=revision,
+                gpc=bool(gpc),
+                records=counted.get("", 0),
+                granted={key: counted.get(key, 0) for key in categories},
+            )
+            for (day, action, lang, surface, revision, gpc), counted in groups.items()
+        ),
+        visitors=visitors,
+    )
+
+
+def period(first: date, last: date) -> tuple[str, str]:
+    """Both days included, as the log's timestamps: the start, and the end excluded."""
+    return f"{first.isoformat()}T00:00:00Z", f"{(last + timedelta(days=1)).isoformat()}T00:00:00Z"
+
+
 @dataclass(frozen=True)
 class AuditEntry:
     """One act of an operator on the log (an anonymisation, an export)."""

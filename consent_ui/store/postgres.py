@@ -45,11 +45,12 @@ from . import (
     COLUMNS,
     HISTORY_COLUMNS,
     AuditEntry,
-    FigureRow,
     Figures,
     Record,
     RetentionReport,
     decoded,
+    figures_from,
+    period,
 )
 
 log = logging.getLogger("consent_ui")
@@ -417,16 +418,15 @@ class PostgresStore:
         ]
 
     def figures(self, first: date, last: date, categories: Sequence[str]) -> Figures:
-        groups: dict[tuple, dict[str, int]] = {}
-        for *group, category, records in self._run(
+        counts = self._run(
+            # The sum of the group's FIGURE_SHARDS counter rows.
             "SELECT day, action, lang, surface, revision, gpc, category, sum(records)::bigint"
             " FROM consent_figures WHERE day >= %s AND day <= %s"
             " GROUP BY day, action, lang, surface, revision, gpc, category"
             " ORDER BY day, action, lang, surface, revision, gpc",
             [first.isoformat(), last.isoformat()],
-        ):
-            groups.setdefault(tuple(group), {})[category] = records
-        start, end = _period(first, last)
+        )
+        start, end = period(first, last)
         visitors = self._run(
             # A choice whose id made no other choice earlier in the period is its first.
             "SELECT count(*) FROM consent_log WHERE agent IS NULL"
@@ -434,25 +434,10 @@ class PostgresStore:
             " AND (previous_choice_at IS NULL OR previous_choice_at < %s)",
             [start, end, start],
         )[0][0]
-        return Figures(
-            rows=tuple(
-                FigureRow(
-                    day=day,
-                    action=action,
-                    lang=lang,
-                    surface=surface,
-                    revision=revision,
-                    gpc=gpc,
-                    records=counts.get("", 0),
-                    granted={key: counts.get(key, 0) for key in categories},
-                )
-                for (day, action, lang, surface, revision, gpc), counts in groups.items()
-            ),
-            visitors=visitors,
-        )
+        return figures_from(counts, visitors, categories)
 
     def export(self, first: date, last: date) -> Iterator[dict[str, Any]]:
-        start, end = _period(first, last)
+        start, end = period(first, last)
         # A connection of its own and a server-side cursor: the rows stream.
         conn = self.connect()
         try:
@@ -681,8 +666,3 @@ def _readable(fd: int) -> bool:
         return bool(select.select([fd], [], [], 0)[0])
     except (OSError, ValueError):
         return False
-
-
-def _period(first: date, last: date) -> tuple[str, str]:
-    """Both days included, as the log's timestamps: the start, and the end excluded."""
-    return f"{first.isoformat()}T00:00:00Z", f"{(last + timedelta(days=1)).isoformat()}T00:00:00Z"

@@ -40,11 +40,12 @@ from . import (
     COLUMNS,
     HISTORY_COLUMNS,
     AuditEntry,
-    FigureRow,
     Figures,
     Record,
     RetentionReport,
     decoded,
+    figures_from,
+    period,
 )
 
 BUSY_TIMEOUT_SECONDS = 10.0
@@ -358,15 +359,13 @@ class SQLiteStore:
 
     def figures(self, first: date, last: date, categories: Sequence[str]) -> Figures:
         conn = self.db.conn
-        groups: dict[tuple, dict[str, int]] = {}
-        for *group, category, records in conn.execute(
+        counts = conn.execute(
             "SELECT day, action, lang, surface, revision, gpc, category, records"
             " FROM consent_figures WHERE day >= ? AND day <= ?"
             " ORDER BY day, action, lang, surface, revision, gpc",
             [first.isoformat(), last.isoformat()],
-        ):
-            groups.setdefault(tuple(group), {})[category] = records
-        start, end = _period(first, last)
+        ).fetchall()
+        start, end = period(first, last)
         visitors = conn.execute(
             # A choice whose id made no other choice earlier in the period is its first.
             "SELECT count(*) FROM consent_log WHERE agent IS NULL"
@@ -374,25 +373,10 @@ class SQLiteStore:
             " AND (previous_choice_at IS NULL OR previous_choice_at < ?)",
             [start, end, start],
         ).fetchone()[0]
-        return Figures(
-            rows=tuple(
-                FigureRow(
-                    day=day,
-                    action=action,
-                    lang=lang,
-                    surface=surface,
-                    revision=revision,
-                    gpc=bool(gpc),
-                    records=counts[""],
-                    granted={key: counts.get(key, 0) for key in categories},
-                )
-                for (day, action, lang, surface, revision, gpc), counts in groups.items()
-            ),
-            visitors=visitors,
-        )
+        return figures_from(counts, visitors, categories)
 
     def export(self, first: date, last: date) -> Iterator[dict[str, Any]]:
-        start, end = _period(first, last)
+        start, end = period(first, last)
         # A connection of its own: the rows stream while this thread may write.
         conn = self.connect().conn
         conn.row_factory = sqlite3.Row
@@ -576,11 +560,6 @@ class SQLiteWithdrawals:
 
     def close(self) -> None:
         self._conn.close()
-
-
-def _period(first: date, last: date) -> tuple[str, str]:
-    """Both days included, as the log's timestamps: the start, and the end excluded."""
-    return f"{first.isoformat()}T00:00:00Z", f"{(last + timedelta(days=1)).isoformat()}T00:00:00Z"
 
 
 def _statements(script: str) -> Iterator[str]:
