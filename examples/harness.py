@@ -3,23 +3,19 @@ the Chromium to drive (Playwright's own where installed, else the system's)."""
 
 from __future__ import annotations
 
-import shutil
 import socket
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, make_server
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",  # Chromium refuses to run as root without it
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-gpu",
-]
+from consent_ui import chromium
+
+#: The scanner's and the QA kit's switches (``--no-sandbox`` as root), without the GPU.
+CHROMIUM_ARGS = chromium.launch_args(["--disable-gpu"])
+#: None for Playwright's own Chromium, else the system's: the scanner's and the QA kit's.
+chromium_executable = chromium.executable
 
 
 def free_port() -> int:
@@ -44,14 +40,3 @@ def serve(wsgi_app: Any, port: int = 0) -> LiveServer:
     server = make_server("127.0.0.1", port, wsgi_app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return LiveServer(f"http://127.0.0.1:{server.server_port}", server, wsgi_app)
-
-
-def chromium_executable(playwright: Any) -> str | None:
-    """None to launch Playwright's own Chromium, else the path of the system's."""
-    if Path(playwright.chromium.executable_path).exists():
-        return None
-    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
-        found = shutil.which(name)
-        if found:
-            return found
-    raise RuntimeError("no Chromium: run `python3 dev.py test` once, it installs one")
