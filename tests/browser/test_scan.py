@@ -280,14 +280,16 @@ def test_the_text_report_groups_the_findings(sites: dict[str, Site]) -> None:
     assert "before-consent (error): 5" in text
     assert "after-reject (error): 2" in text
     assert "undeclared (warning): 3" in text
-    assert "Summary: 1 pages" in text
-    assert run.stderr.splitlines()[-1].startswith("consent-ui scan: 1 pages")
+    assert "Summary: 1 page, " in text
+    assert run.stderr.splitlines()[-1].startswith("consent-ui scan: 1 page, ")
 
 
 def test_junit_has_a_failure_per_error_for_ci(sites: dict[str, Site], tmp_path: Path) -> None:
+    """In French: the messages change, the cases, states and codes do not."""
     out = tmp_path / "scan.xml"
+    leaky = sites["leaky"].url
     run = scan(
-        sites["leaky"].url + "/", "--max-pages", "1", "--format", "junit", "--output", str(out)
+        leaky + "/", "--max-pages", "1", "--format", "junit", "--output", str(out), "--lang", "fr"
     )
     assert run.code == 1
     assert run.stdout == ""
@@ -298,6 +300,9 @@ def test_junit_has_a_failure_per_error_for_ci(sites: dict[str, Site], tmp_path: 
     assert {f.get("type") for f in cases["rejected"].findall("failure")} == {"after-reject"}
     assert cases["accepted"].findall("failure") == []
     assert suite.get("failures") == "7"
+    ga = f"Avant tout choix, le script {leaky}/analytics.js dépose le cookie « _ga » de "
+    messages = [f.get("message") for f in cases["before"].findall("failure")]
+    assert len([m for m in messages if m.startswith(ga)]) == 1, messages
 
 
 def test_the_html_report_shows_each_page_in_each_state(
@@ -339,7 +344,7 @@ def test_the_crawl_stays_on_the_site_obeys_robots_and_stops(
     pages = [line.split()[0] for line in run.stdout.split("Pages:\n", 1)[1].splitlines()[:3]]
     assert pages == [big.url + "/", big.url + "/a", big.url + "/b"]
     # another site: the link to it, and the banner's link to the consent server's policy
-    assert "Links not followed: 2 to another site, 1 (robots.txt)." in run.stdout
+    assert "Links not followed: 2 to other sites, 1 (robots.txt)." in run.stdout
     assert elsewhere.hits == []
     assert "/private/x" not in big.hits
     assert "/c" not in big.hits
