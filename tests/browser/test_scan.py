@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import subprocess
 import sys
 import tomllib
@@ -196,6 +197,29 @@ def scan(*args: str) -> Run:
         text=True,
         timeout=600,
         check=False,
+    )
+    return Run(done.returncode, done.stdout, done.stderr)
+
+
+#: ``flask consent scan`` in a host app: the standalone service's own.
+FLASK_CONSENT_SCAN = (sys.executable, "-m", "flask", "--app", "consent_ui:create_app")
+
+
+def flask_scan(tmp_path: Path, *args: str) -> Run:
+    """The same scan as ``flask consent scan`` in a host app (the standalone service's),
+    whose language selector needs a request: the reports' language comes from --lang."""
+    env = {
+        **os.environ,
+        "CONSENT_SECRET_KEY": "k" * 32,
+        "CONSENT_DATABASE": str(tmp_path / "host.db"),
+    }
+    done = subprocess.run(
+        [*FLASK_CONSENT_SCAN, "consent", "scan", "--wait", "0.3", RESOLVE, *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        env=env,
     )
     return Run(done.returncode, done.stdout, done.stderr)
 
@@ -414,3 +438,24 @@ def test_setup_problems_are_one_line_and_exit_2(
     ]
     assert len(lines) == 1, run.stderr
     assert lines[0].startswith(message.format(port=port, leaky=leaky, policy=policy))
+
+
+def test_in_french_the_words_change_and_the_findings_do_not(
+    sites: dict[str, Site], tmp_path: Path
+) -> None:
+    leaky = sites["leaky"].url
+    english = json.loads(scan(leaky + "/", "--max-pages", "1", "--format", "json").stdout)
+    run = flask_scan(tmp_path, leaky + "/", "--max-pages", "1", "--format", "json", "--lang", "fr")
+    assert run.code == 1, run.stderr  # an error finding, in any language
+    french = json.loads(run.stdout)
+
+    ga = f"Avant tout choix, le script {leaky}/analytics.js dépose le cookie « _ga » de "
+    assert [f["message"] for f in french["findings"] if f["message"].startswith(ga)] != []
+    assert run.stderr.splitlines()[-1].startswith("consent-ui scan: 1 page, ")
+    assert " erreurs, " in run.stderr.splitlines()[-1]
+
+    def facts(report: dict) -> list[dict]:
+        return [{k: v for k, v in f.items() if k != "message"} for f in report["findings"]]
+
+    assert facts(french) == facts(english)
+    assert french["items"] == english["items"]
