@@ -1,7 +1,8 @@
 """Which language a request gets, and the catalogues that translate it.
 
 Order: ``?lang=`` → the ``lang`` cookie set by the ``en • fr`` switch →
-``Accept-Language`` → ``CONSENT_DEFAULT_LOCALE``.
+``Accept-Language`` → ``CONSENT_DEFAULT_LOCALE``. Outside any request (the scanner's
+reports, made at the command line), ``translating(lang)`` says which.
 """
 
 from __future__ import annotations
@@ -10,13 +11,18 @@ import io
 import logging
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Response, current_app, request
+from flask import Flask, Response, current_app, request
+from flask_babel import Babel, force_locale
 
 from .policy import LANGUAGES
+from .resources import TRANSLATIONS
 
 log = logging.getLogger("consent_ui")
 
@@ -88,3 +94,24 @@ def compile_catalogues(directory: Path) -> list[Path]:
         written.append(mo)
         log.info("compiled %s", mo)
     return written
+
+
+@cache
+def _catalogues() -> Flask:
+    """A bare app whose only job is flask-babel on consent-ui's catalogues."""
+    compile_catalogues(TRANSLATIONS)
+    app = Flask(__name__)
+    Babel(app, default_translation_directories=str(TRANSLATIONS))
+    return app
+
+
+@contextmanager
+def translating(lang: str) -> Iterator[None]:
+    """flask-babel's ``gettext`` in ``lang`` where no request says which: the same
+    catalogues and ``force_locale`` as the banner's text hashing, in an app context of
+    their own, so that it works without any app and inside a host's (``flask consent
+    scan`` pushes one, whose locale selector needs a request)."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"unknown language {lang!r} (one of {', '.join(LANGUAGES)})")
+    with _catalogues().app_context(), force_locale(lang):
+        yield

@@ -25,6 +25,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .classify import COOKIE, LOCAL_STORAGE, REQUEST, SESSION_STORAGE
+from .errors import Gettext
 
 #: The page-side name of the binding the init script reports to.
 BINDING = "__consentUiObserved"
@@ -72,6 +73,10 @@ STORAGE_KEYS = """() => {
 }"""
 
 
+def _as_is(text: str) -> str:
+    return text
+
+
 @dataclass(frozen=True)
 class SetBy:
     """Who set a cookie or a storage key, or made a request."""
@@ -81,14 +86,20 @@ class SetBy:
     type: str
     url: str
 
-    def describe(self) -> str:
-        """In plain words, for a report or an assertion message."""
-        return {
-            "response": f"the HTTP response of {self.url} (Set-Cookie)",
-            "script": f"the script {self.url}",
-            "inline": f"an inline script of {self.url}",
-            "page": f"the page {self.url}",
-        }[self.type]
+    def describe(self, _: Gettext = _as_is) -> str:
+        """In plain words, for a report or an assertion message; ``_`` translates it
+        (the scanner's reports), as ``ConsentUIError.message`` does."""
+        if self.type == "response":
+            text = _("the HTTP response of %(url)s (Set-Cookie)")
+        elif self.type == "script":
+            text = _("the script %(url)s")
+        elif self.type == "inline":
+            text = _("an inline script of %(url)s")
+        elif self.type == "page":
+            text = _("the page %(url)s")
+        else:
+            raise ValueError(f"unknown setter type {self.type!r}")
+        return text % {"url": self.url}
 
     def to_json(self) -> dict[str, str]:
         return {"type": self.type, "url": self.url}
@@ -111,14 +122,19 @@ class Observation:
     def key(self) -> tuple[str, str, str]:
         return (self.kind, self.name, self.domain)
 
-    def describe(self) -> str:
-        what = {
-            COOKIE: f"cookie “{self.name}” on {self.domain}",
-            LOCAL_STORAGE: f"localStorage key “{self.name}” on {self.domain}",
-            SESSION_STORAGE: f"sessionStorage key “{self.name}” on {self.domain}",
-            REQUEST: f"request to {self.name}",
-        }[self.kind]
-        return what
+    def describe(self, _: Gettext = _as_is) -> str:
+        """In plain words, translated by ``_`` as ``SetBy.describe``."""
+        if self.kind == COOKIE:
+            text = _("cookie “%(name)s” on %(domain)s")
+        elif self.kind == LOCAL_STORAGE:
+            text = _("localStorage key “%(name)s” on %(domain)s")
+        elif self.kind == SESSION_STORAGE:
+            text = _("sessionStorage key “%(name)s” on %(domain)s")
+        elif self.kind == REQUEST:
+            return _("request to %(url)s") % {"url": self.name}
+        else:
+            raise ValueError(f"unknown kind {self.kind!r}")
+        return text % {"name": self.name, "domain": self.domain}
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 The report goes to stdout (or ``--output``), a progress line per page to stderr (a
 progress bar when stderr is a terminal), so that ``--format json`` pipes clean. Exit
-status: 0 without error findings, 1 with some, 2 when the scan cannot be made.
+status: 0 without error findings, 1 with some, 2 when the scan cannot be made. The
+report and the closing summary are in ``--lang``; the other lines on stderr in English.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from pathlib import Path
 
 import click
 
+from ..i18n import translating
+from ..policy import LANGUAGES
 from .findings import ERROR
 from .report import FORMATS, RENDER
 from .visit import PageScan
@@ -68,6 +71,13 @@ class _Progress:
     help="text for people, json for programs, junit for CI, html with screenshots.",
 )
 @click.option(
+    "--lang",
+    type=click.Choice(LANGUAGES),
+    default=LANGUAGES[0],
+    show_default=True,
+    help="The language of the report (its codes, states and JSON keys stay the same).",
+)
+@click.option(
     "--output", type=click.Path(dir_okay=False, writable=True), help="Write the report here."
 )
 @click.option(
@@ -103,6 +113,7 @@ def scan(
     server: str | None,
     max_pages: int,
     fmt: str,
+    lang: str,
     output: str | None,
     suggest: bool,
     wait: float,
@@ -129,6 +140,7 @@ def scan(
             chromium_args=chromium_args,
             screenshots=fmt == "html" and not suggest,
             progress=progress,
+            lang=lang,
         )
     except scanner.ScanError as e:
         progress.end()
@@ -140,6 +152,7 @@ def scan(
         click.echo(f"report written to {output}", err=True)
     else:
         click.echo(text, nl=False)
-    click.echo(f"consent-ui scan: {result.summary()}", err=True)
+    with translating(lang):
+        click.echo(f"consent-ui scan: {result.summary()}", err=True)
     if result.assessment.count(ERROR):
         sys.exit(1)

@@ -59,6 +59,7 @@ def run(
     chromium_args: tuple[str, ...] = (),
     screenshots: bool = False,
     progress: Progress | None = None,
+    lang: str = "en",
 ) -> Scan:
     started = time.monotonic()
     scanned_at = datetime.now(UTC).replace(microsecond=0)
@@ -115,9 +116,10 @@ def run(
         scanned_at=scanned_at,
         policy=policy,
         pages=pages,
-        assessment=assess(policy, pages),
+        assessment=assess(policy, pages, lang),
         skipped=crawl.skipped,
         seconds=time.monotonic() - started,
+        lang=lang,
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import subprocess
 import sys
 import tomllib
@@ -200,6 +201,29 @@ def scan(*args: str) -> Run:
     return Run(done.returncode, done.stdout, done.stderr)
 
 
+#: ``flask consent scan`` in a host app: the standalone service's own.
+FLASK_CONSENT_SCAN = (sys.executable, "-m", "flask", "--app", "consent_ui:create_app")
+
+
+def flask_scan(tmp_path: Path, *args: str) -> Run:
+    """The same scan as ``flask consent scan`` in a host app (the standalone service's),
+    whose language selector needs a request: the reports' language comes from --lang."""
+    env = {
+        **os.environ,
+        "CONSENT_SECRET_KEY": "k" * 32,
+        "CONSENT_DATABASE": str(tmp_path / "host.db"),
+    }
+    done = subprocess.run(
+        [*FLASK_CONSENT_SCAN, "consent", "scan", "--wait", "0.3", RESOLVE, *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        env=env,
+    )
+    return Run(done.returncode, done.stdout, done.stderr)
+
+
 def progress_lines(run: Run) -> list[str]:
     return [line for line in run.stderr.splitlines() if line.startswith("[")]
 
@@ -280,14 +304,16 @@ def test_the_text_report_groups_the_findings(sites: dict[str, Site]) -> None:
     assert "before-consent (error): 5" in text
     assert "after-reject (error): 2" in text
     assert "undeclared (warning): 3" in text
-    assert "Summary: 1 pages" in text
-    assert run.stderr.splitlines()[-1].startswith("consent-ui scan: 1 pages")
+    assert "Summary: 1 page, " in text
+    assert run.stderr.splitlines()[-1].startswith("consent-ui scan: 1 page, ")
 
 
 def test_junit_has_a_failure_per_error_for_ci(sites: dict[str, Site], tmp_path: Path) -> None:
+    """In French: the messages change, the cases, states and codes do not."""
     out = tmp_path / "scan.xml"
+    leaky = sites["leaky"].url
     run = scan(
-        sites["leaky"].url + "/", "--max-pages", "1", "--format", "junit", "--output", str(out)
+        leaky + "/", "--max-pages", "1", "--format", "junit", "--output", str(out), "--lang", "fr"
     )
     assert run.code == 1
     assert run.stdout == ""
@@ -298,6 +324,9 @@ def test_junit_has_a_failure_per_error_for_ci(sites: dict[str, Site], tmp_path: 
     assert {f.get("type") for f in cases["rejected"].findall("failure")} == {"after-reject"}
     assert cases["accepted"].findall("failure") == []
     assert suite.get("failures") == "7"
+    ga = f"Avant tout choix, le script {leaky}/analytics.js dépose le cookie « _ga » de "
+    messages = [f.get("message") for f in cases["before"].findall("failure")]
+    assert len([m for m in messages if m.startswith(ga)]) == 1, messages
 
 
 def test_the_html_report_shows_each_page_in_each_state(
@@ -339,7 +368,7 @@ def test_the_crawl_stays_on_the_site_obeys_robots_and_stops(
     pages = [line.split()[0] for line in run.stdout.split("Pages:\n", 1)[1].splitlines()[:3]]
     assert pages == [big.url + "/", big.url + "/a", big.url + "/b"]
     # another site: the link to it, and the banner's link to the consent server's policy
-    assert "Links not followed: 2 to another site, 1 (robots.txt)." in run.stdout
+    assert "Links not followed: 2 to other sites, 1 (robots.txt)." in run.stdout
     assert elsewhere.hits == []
     assert "/private/x" not in big.hits
     assert "/c" not in big.hits
@@ -409,3 +438,24 @@ def test_setup_problems_are_one_line_and_exit_2(
     ]
     assert len(lines) == 1, run.stderr
     assert lines[0].startswith(message.format(port=port, leaky=leaky, policy=policy))
+
+
+def test_in_french_the_words_change_and_the_findings_do_not(
+    sites: dict[str, Site], tmp_path: Path
+) -> None:
+    leaky = sites["leaky"].url
+    english = json.loads(scan(leaky + "/", "--max-pages", "1", "--format", "json").stdout)
+    run = flask_scan(tmp_path, leaky + "/", "--max-pages", "1", "--format", "json", "--lang", "fr")
+    assert run.code == 1, run.stderr  # an error finding, in any language
+    french = json.loads(run.stdout)
+
+    ga = f"Avant tout choix, le script {leaky}/analytics.js dépose le cookie « _ga » de "
+    assert [f["message"] for f in french["findings"] if f["message"].startswith(ga)] != []
+    assert run.stderr.splitlines()[-1].startswith("consent-ui scan: 1 page, ")
+    assert " erreurs, " in run.stderr.splitlines()[-1]
+
+    def facts(report: dict) -> list[dict]:
+        return [{k: v for k, v in f.items() if k != "message"} for f in report["findings"]]
+
+    assert facts(french) == facts(english)
+    assert french["items"] == english["items"]

@@ -13,14 +13,16 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import flask_babel
 import pytest
 from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
+from flask import Flask
 from flask.testing import FlaskClient
 
-from consent_ui.i18n import compile_catalogues
+from consent_ui.i18n import compile_catalogues, translating
 from consent_ui.policy import LANGUAGES, Text, load_policy
 from consent_ui.resources import TRANSLATIONS
 
@@ -174,6 +176,26 @@ def test_catalogues_compile_and_translate(tmp_path: Path) -> None:
     assert catalogs["fr"].ngettext(*ads, 2) == "%(num)d annonces pour « %(query)s »"
     assert catalogs["en"].gettext("Reject all") == "Reject all"
     assert catalogs["en"].ngettext(*ads, 0) == ads[1]
+
+
+def test_translating_needs_no_request_and_no_app(app: Flask) -> None:
+    """The command line's way to the catalogues (the scanner's reports)."""
+    ads = ("%(num)d ad for “%(query)s”", "%(num)d ads for “%(query)s”")
+    with translating("fr"):
+        assert flask_babel.gettext("Reject all") == "Tout refuser"
+        assert flask_babel.ngettext(*ads, 2, query="x") == "2 annonces pour « x »"
+    with translating("en"):
+        assert flask_babel.gettext("Reject all") == "Reject all"
+        assert flask_babel.ngettext(*ads, 1, query="x") == "1 ad for “x”"
+    # Inside a host's app context (``flask consent …`` pushes one), whose locale
+    # selector reads a request that is not there.
+    with app.app_context():
+        with pytest.raises(RuntimeError, match="request context"):
+            flask_babel.gettext("Reject all")
+        with translating("fr"):
+            assert flask_babel.gettext("Reject all") == "Tout refuser"
+    with pytest.raises(ValueError, match="unknown language 'de'"), translating("de"):
+        pass
 
 
 SERVED = {
