@@ -13,9 +13,9 @@ from typing import Any
 
 from .consent import is_consent_id, isoformat
 from .errors import InvalidConsentId, UnknownConsentId
-from .store import AuditEntry, Store
+from .store import ERASURE, AuditEntry, Store
 
-ANONYMISE = "anonymise"
+ANONYMISE = ERASURE
 EXPORT = "export"
 
 
@@ -60,7 +60,8 @@ def access(store: Store, consent_id: str) -> Access:
 
 def erase(store: Store, consent_id: str, *, now: datetime, ip_prefix: str | None) -> int:
     """Anonymise the id's records now, as retention does, and audit the act; returns
-    how many. Nothing to anonymise is ``UnknownConsentId`` and writes nothing."""
+    how many. The audit row also ends the id's consent on every worker and node, as a
+    withdrawal does. Nothing to anonymise is ``UnknownConsentId`` and writes nothing."""
     rows = store.anonymise(consent_id, now)
     if rows == 0:
         raise UnknownConsentId(consent_id)

@@ -1,4 +1,5 @@
-"""Withdrawn consent ids: a withdrawal ends its id on every worker and node at once.
+"""Withdrawn consent ids: a withdrawal ends its id on every worker and node at once, and
+so does an operator's erasure (its records no longer name the id; its audit row does).
 
 A signed token stays valid until it expires, wherever a copy of it is kept, so the
 server checks the id of every verified token against the log's withdrawals. This

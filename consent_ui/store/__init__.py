@@ -137,15 +137,22 @@ class AuditEntry:
     ip_prefix: str | None
 
 
+#: The audit action of an erasure. Its target's records no longer name it, so the audit
+#: row is what ends the id's consent, as a withdrawal does: the log cannot prove it any
+#: more, and a kept copy of its token must not count again.
+ERASURE = "anonymise"
+
+
 class WithdrawalFeed(Protocol):
-    """The withdrawals of the log as they are committed, by any process or node.
+    """The ended consent ids as they are committed, by any process or node: withdrawals
+    (``withdraw`` records) and erasures (``ERASURE`` audit rows).
 
     Asked on every check of a consent, so it must be cheap when nothing changed: no
     database round trip in the common case (SQLite: ``PRAGMA data_version``; PostgreSQL:
     ``LISTEN``/``NOTIFY``)."""
 
     def fresh(self) -> list[tuple[str, str]]:
-        """``(consent_id, created_at)`` of the withdraw records committed since the last
+        """``(consent_id, at)`` of the withdrawals and erasures committed since the last
         call; on the first call, every one of the feed's window. Raises
         ``StoreUnavailable`` when it cannot know."""
         ...

@@ -13,9 +13,9 @@ The figures are counters kept by a trigger, like SQLite's, but spread over
 per group is a hot row that every concurrent insert waits on until the previous one
 commits (see docs/BENCHMARKS.md for the measurement). ``figures`` sums the shards.
 
-Withdrawals reach every node at once through ``LISTEN``/``NOTIFY``: a trigger notifies
-the consent id of each withdraw record at commit, and a listener thread per process keeps
-the set of withdrawn ids (``withdrawals``).
+Withdrawals and erasures reach every node at once through ``LISTEN``/``NOTIFY``: triggers
+notify the consent id of each withdraw record and of each erasure's audit row at commit,
+and a listener thread per process keeps the set of ended ids (``withdrawals``).
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ from ..errors import ConfigError, StoreUnavailable
 from . import (
     ANONYMISED,
     COLUMNS,
+    ERASURE,
     HISTORY_COLUMNS,
     AuditEntry,
     Figures,
@@ -198,6 +199,26 @@ _MIGRATIONS = (
     );
     CREATE INDEX admin_login_failures_prefix ON admin_login_failures (ip_prefix, created_at);
     """,  # noqa: S608 - constants of this module, no input
+    # 2: an erasure ends its id's consent as a withdrawal does (its records no longer
+    # name it): notified on the same channel.
+    f"""
+    CREATE FUNCTION admin_audit_notify_erasure() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        PERFORM pg_notify('{WITHDRAWALS_CHANNEL}', NEW.created_at || ' ' || NEW.target);
+        RETURN NULL;
+    END $$;
+    CREATE TRIGGER admin_audit_notify_erasure AFTER INSERT ON admin_audit
+        FOR EACH ROW WHEN (NEW.action = '{ERASURE}')
+        EXECUTE FUNCTION admin_audit_notify_erasure();
+    """,
+)
+
+#: Every consent id ended within the window: withdrawn, or erased by an operator.
+_ENDED = (
+    "SELECT consent_id, created_at FROM consent_log"
+    " WHERE action = 'withdraw' AND created_at >= %(since)s"
+    " UNION ALL SELECT target, created_at FROM admin_audit"
+    " WHERE action = %(erasure)s AND created_at >= %(since)s"
 )
 
 #: The schema version ``migrate`` leaves.
@@ -528,8 +549,8 @@ class PostgresStore:
 
 
 class PostgresWithdrawals:
-    """Withdrawn consent ids as they are committed, on any node: a listener thread
-    ``LISTEN``s on the withdrawals channel and queues each notified id.
+    """Ended consent ids (withdrawn, or erased) as they are committed, on any node: a
+    listener thread ``LISTEN``s on the withdrawals channel and queues each notified id.
 
     When the listener is not connected (start-up, a lost database), ``fresh`` reads the
     withdrawals of the period itself, through the pool: a round trip per call rather
@@ -554,8 +575,8 @@ class PostgresWithdrawals:
         )
         self._thread.start()
 
-    def _since(self) -> str:
-        return isoformat(utcnow() - self._window)
+    def _window_params(self) -> dict[str, str]:
+        return {"since": isoformat(utcnow() - self._window), "erasure": ERASURE}
 
     def fresh(self) -> list[tuple[str, str]]:
         """The withdrawals notified since the last call: ``(consent_id, created_at)``."""
@@ -581,11 +602,7 @@ class PostgresWithdrawals:
     def _read(self) -> list[tuple[str, str]]:
         return [
             (consent_id, created_at)
-            for consent_id, created_at in self._store._run(
-                "SELECT consent_id, created_at FROM consent_log"
-                " WHERE action = 'withdraw' AND created_at >= %s",
-                [self._since()],
-            )
+            for consent_id, created_at in self._store._run(_ENDED, self._window_params())
         ]
 
     def _listen(self) -> None:
@@ -618,11 +635,7 @@ class PostgresWithdrawals:
     def _serve(self, conn: psycopg.Connection) -> None:
         # Listen first, then read: nothing committed in between is missed.
         conn.execute(f"LISTEN {WITHDRAWALS_CHANNEL}")
-        known = conn.execute(
-            "SELECT consent_id, created_at FROM consent_log"
-            " WHERE action = 'withdraw' AND created_at >= %s",
-            [self._since()],
-        ).fetchall()
+        known = conn.execute(_ENDED, self._window_params()).fetchall()
         with self._changed:
             self._pending.clear()  # what it held is in ``known`` too
             self._pending.extend(known)

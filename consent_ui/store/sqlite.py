@@ -38,6 +38,7 @@ from ..errors import StoreUnavailable
 from . import (
     ANONYMISED,
     COLUMNS,
+    ERASURE,
     HISTORY_COLUMNS,
     AuditEntry,
     Figures,
@@ -513,10 +514,11 @@ def _insert(conn: sqlite3.Connection, record: Record, text: str | None) -> int:
 
 
 class SQLiteWithdrawals:
-    """Withdrawals as any process commits them. ``PRAGMA data_version`` changes when
-    another connection has committed (it reads no page, only the WAL index in shared
-    memory), so a check costs a read only after a write; the read then takes the rows
-    past the last one seen (one writer at a time: row ids are committed in order)."""
+    """Withdrawals and erasures as any process commits them. ``PRAGMA data_version``
+    changes when another connection has committed (it reads no page, only the WAL index
+    in shared memory), so a check costs a read only after a write; the read then takes
+    the rows past the last ones seen (one writer at a time: row ids are committed in
+    order)."""
 
     def __init__(self, store: SQLiteStore, window: timedelta) -> None:
         self._conn = sqlite3.connect(
@@ -525,7 +527,7 @@ class SQLiteWithdrawals:
         self._window = window
         self._lock = threading.Lock()
         self._version: int | None = None
-        self._after: int | None = None
+        self._after: tuple[int, int] | None = None  # the last log row and audit row read
 
     def fresh(self) -> list[tuple[str, str]]:
         try:
@@ -537,23 +539,30 @@ class SQLiteWithdrawals:
                 # Read after noting the version: a commit in between is read again later.
                 conn.execute("BEGIN")
                 try:
-                    last = conn.execute("SELECT coalesce(max(id), 0) FROM consent_log").fetchone()
+                    last = conn.execute(
+                        "SELECT (SELECT coalesce(max(id), 0) FROM consent_log),"
+                        " (SELECT coalesce(max(id), 0) FROM admin_audit)"
+                    ).fetchone()
                     if self._after is None:
                         since = isoformat(utcnow() - self._window)
                         rows = conn.execute(
                             "SELECT consent_id, created_at FROM consent_log"
-                            " WHERE action = 'withdraw' AND created_at >= ?",
-                            [since],
+                            " WHERE action = 'withdraw' AND created_at >= ?"
+                            " UNION ALL SELECT target, created_at FROM admin_audit"
+                            " WHERE action = ? AND created_at >= ?",
+                            [since, ERASURE, since],
                         ).fetchall()
                     else:
                         rows = conn.execute(
                             "SELECT consent_id, created_at FROM consent_log"
-                            " WHERE id > ? AND id <= ? AND action = 'withdraw'",
-                            [self._after, last[0]],
+                            " WHERE id > ? AND id <= ? AND action = 'withdraw'"
+                            " UNION ALL SELECT target, created_at FROM admin_audit"
+                            " WHERE id > ? AND id <= ? AND action = ?",
+                            [self._after[0], last[0], self._after[1], last[1], ERASURE],
                         ).fetchall()
                 finally:
                     conn.execute("COMMIT")
-                self._version, self._after = version, last[0]
+                self._version, self._after = version, (last[0], last[1])
                 return rows
         except sqlite3.OperationalError as e:
             raise StoreUnavailable() from e

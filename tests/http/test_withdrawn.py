@@ -2,7 +2,8 @@
 with ``X-Consent-Token: $T``, the same ``$T`` (a copy kept elsewhere) grants nothing on
 the app that withdrew it and on another app sharing the log (another worker or node),
 on both engines: ``GET /api/consent`` 404, ``has()`` false, ``requires()`` 403, and a
-later choice with it starts a new id."""
+later choice with it starts a new id. An id an operator erased is ended the same way:
+its records no longer name it, so nothing could prove its consent."""
 
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from consent_ui import ConsentUI
-from consent_ui.store import is_postgres_url
+from consent_ui import ConsentUI, rights
+from consent_ui.consent import utcnow
+from consent_ui.store import is_postgres_url, open_store
 from tests.conftest import SECRET, assert_error
 
 #: How long another node may take to hear of a withdrawal on PostgreSQL (NOTIFY reaches
@@ -168,3 +170,41 @@ def test_other_consents_still_count(node: Callable[[], FlaskClient]) -> None:
     withdraw(second, ended["token"])
     assert granted(first, kept["token"])
     assert granted(second, kept["token"])
+
+
+def erase(database: str, consent_id: str) -> int:
+    """An erasure as ``consent-ui anonymise`` makes it, from another process's store,
+    which none of the nodes hears from but through the log; how many records."""
+    store = open_store(database)
+    try:
+        return rights.erase(store, consent_id, now=utcnow(), ip_prefix=None)
+    finally:
+        store.close()
+
+
+def test_an_erased_id_grants_nothing_on_any_node(
+    database: str, node: Callable[[], FlaskClient]
+) -> None:
+    running = node()
+    consent = accept_all(running)
+    token = consent["token"]
+    assert granted(running, token)
+    assert erase(database, consent["id"]) == 1
+    started = time.monotonic()
+    while any(answers(running, token)):
+        waited = time.monotonic() - started
+        assert waited < NOTIFY_BOUND_SECONDS, f"still granted after {waited:.3f} s"
+    assert_ended(running, token, consent["id"])
+    assert_ended(node(), token, consent["id"])  # a node started after the erasure
+
+
+def test_a_withdrawn_then_erased_id_stays_ended(
+    database: str, node: Callable[[], FlaskClient]
+) -> None:
+    """The withdraw record is anonymised too: the erasure's audit row is what a node
+    started afterwards still knows the id by."""
+    first = node()
+    consent = accept_all(first)
+    withdraw(first, consent["token"])
+    assert erase(database, consent["id"]) == 2  # the choice and its withdrawal
+    assert_ended(node(), consent["token"], consent["id"])

@@ -13,6 +13,8 @@ from datetime import date, timedelta
 import psycopg
 import pytest
 
+from consent_ui import rights
+from consent_ui.consent import utcnow
 from consent_ui.errors import ConfigError, StoreUnavailable
 from consent_ui.store import postgres as store_module
 from consent_ui.store.postgres import SCHEMA_VERSION, PostgresStore, redacted
@@ -58,7 +60,10 @@ def test_nodes_starting_at_the_same_moment_migrate_once(postgres_url: str) -> No
     assert errors == []
     assert versions == [SCHEMA_VERSION] * starts
     assert sum(store.created for store in stores) >= 1
-    assert raw(postgres_url, "SELECT version FROM consent_ui_schema") == [(SCHEMA_VERSION,)]
+    # Each migration once, in order.
+    assert raw(postgres_url, "SELECT version FROM consent_ui_schema ORDER BY version") == [
+        (version,) for version in range(1, SCHEMA_VERSION + 1)
+    ]
     stores[0].append(record())
     assert all(store.count() == 1 for store in stores)
     for store in stores:
@@ -218,3 +223,32 @@ def test_a_lost_database_is_unavailable_then_back(
     )
     assert log.count() == 2, "the refused record was not written; the next one was"
     assert BOB in {consent_id for consent_id, _ in feed.fresh()}
+
+
+def test_migrating_a_version_1_database_notifies_erasures(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Version 2 adds the trigger that notifies an erasure as a withdrawal: a database
+    made by version 1 keeps its records and gets it."""
+    with monkeypatch.context() as version_1:
+        version_1.setattr(store_module, "_MIGRATIONS", store_module._MIGRATIONS[:1])
+        version_1.setattr(store_module, "SCHEMA_VERSION", 1)
+        old = PostgresStore(postgres_url)
+        assert old.migrate() == 1
+        old.append(record(ALICE))
+        old.close()
+
+    log = PostgresStore(postgres_url)
+    try:
+        assert log.migrate() == SCHEMA_VERSION == 2
+        assert log.count(ALICE) == 1
+        feed = log.withdrawals(timedelta(days=182))
+        assert feed.fresh() == []  # the listener is connected: what comes next is notified
+        assert rights.erase(log, ALICE, now=utcnow(), ip_prefix=None) == 1
+        deadline = time.monotonic() + 10
+        ended: list[str] = []
+        while ALICE not in ended and time.monotonic() < deadline:
+            ended += [consent_id for consent_id, _ in feed.fresh()]
+        assert ended == [ALICE]
+    finally:
+        log.close()
