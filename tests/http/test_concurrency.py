@@ -92,7 +92,6 @@ def start_gunicorn(tmp_path: Path) -> Iterator[Callable[[], Gunicorn]]:
     servers: list[Gunicorn] = []
 
     def start() -> Gunicorn:
-        port = free_port()
         database = tmp_path / "consent.db"
         log = tmp_path / "gunicorn.log"
         env = {
@@ -101,31 +100,7 @@ def start_gunicorn(tmp_path: Path) -> Iterator[Callable[[], Gunicorn]]:
             "CONSENT_DATABASE": str(database),
             "CONSENT_ALLOWED_ORIGINS": "https://shop.example.org",
         }
-        command = [
-            str(GUNICORN),
-            "--chdir",
-            str(ROOT),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(WORKERS),
-            "--worker-class",
-            "gthread",
-            "--threads",
-            str(WORKER_THREADS),
-            "--graceful-timeout",
-            "2",
-            "app:app",
-        ]
-        with log.open("wb") as out:
-            process = subprocess.Popen(
-                command,
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # its own process group, so killpg reaches all
-            )
-        server = Gunicorn(f"http://127.0.0.1:{port}", port, process, database, log)
+        server = launch(env, database, log)
         servers.append(server)
         _wait_until_ready(server)
         return server
@@ -133,6 +108,35 @@ def start_gunicorn(tmp_path: Path) -> Iterator[Callable[[], Gunicorn]]:
     yield start
     for server in servers:
         server.stop()
+
+
+def launch(env: dict[str, str], database: Path, log: Path, *options: str) -> Gunicorn:
+    """gunicorn on a free port (gthread: ``WORKERS`` workers of ``WORKER_THREADS``
+    threads) in a process group of its own, so that ``killpg`` reaches all; not yet
+    waited for."""
+    port = free_port()
+    command = [
+        str(GUNICORN),
+        "--chdir",
+        str(ROOT),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(WORKERS),
+        "--worker-class",
+        "gthread",
+        "--threads",
+        str(WORKER_THREADS),
+        "--graceful-timeout",
+        "2",
+        *options,
+        "app:app",
+    ]
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            command, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    return Gunicorn(f"http://127.0.0.1:{port}", port, process, database, log)
 
 
 def _wait_until_ready(server: Gunicorn) -> None:

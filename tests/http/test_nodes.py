@@ -48,6 +48,7 @@ from tests.http.test_concurrency import (
     Gunicorn,
     _wait_until_ready,
     is_running,
+    launch,
 )
 
 pytestmark = pytest.mark.slow
@@ -181,37 +182,10 @@ def start_nodes(tmp_path: Path, postgres_url: str) -> Iterator[Callable[[int], l
         # All at once, before waiting for any: they migrate the empty database at the
         # same moment.
         for n in range(count):
-            port = free_port()
-            log = tmp_path / f"node{n}.log"
-            command = [
-                str(GUNICORN),
-                "--chdir",
-                str(ROOT),
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                str(WORKERS),
-                "--worker-class",
-                "gthread",
-                "--threads",
-                str(WORKER_THREADS),
-                "--graceful-timeout",
-                "2",
-                # As docs/scaling.md runs nodes: the app (and its migration) loads in the
-                # master, so start-up is over once it answers; a worker forked later does
-                # not migrate again.
-                "--preload",
-                "app:app",
-            ]
-            with log.open("wb") as out:
-                process = subprocess.Popen(
-                    command,
-                    env=env,
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                )
-            node = Gunicorn(f"http://127.0.0.1:{port}", port, process, Path(postgres_url), log)
+            # As docs/scaling.md runs nodes: the app (and its migration) loads in the
+            # master, so start-up is over once it answers; a worker forked later does
+            # not migrate again.
+            node = launch(env, Path(postgres_url), tmp_path / f"node{n}.log", "--preload")
             nodes.append(node)
             started.append(node)
         for node in started:
