@@ -56,3 +56,12 @@ def launch(playwright: Any, extra: tuple[str, ...] | list[str] = (), **options: 
     return playwright.chromium.launch(
         executable_path=executable(playwright), args=launch_args(extra), **options
     )
+
+
+def user_agent(browser: Any) -> str:
+    """What a launched Playwright browser sends as its User-Agent (a page asks it)."""
+    page = browser.new_page()
+    try:
+        return page.evaluate("() => navigator.userAgent")
+    finally:
+        page.close()

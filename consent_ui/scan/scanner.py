@@ -12,7 +12,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
 
 from .. import remote
 from ..agents import SCANNER, user_agent
@@ -84,7 +83,7 @@ def run(
         try:
             visitor = Visitor(
                 browser,
-                user_agent(SCANNER, _browser_user_agent(browser)),
+                user_agent(SCANNER, chromium.user_agent(browser)),
                 wait=wait,
                 timeout=timeout,
                 screenshots=screenshots,
@@ -121,11 +120,3 @@ def run(
         seconds=time.monotonic() - started,
         lang=lang,
     )
-
-
-def _browser_user_agent(browser: Any) -> str:
-    page = browser.new_page()
-    try:
-        return page.evaluate("() => navigator.userAgent")
-    finally:
-        page.close()

@@ -88,9 +88,10 @@ def trackers(page: Any, consent_server: ConsentServer) -> Trackers:
 def browser_context_args(browser_context_args: dict[str, Any], browser: Any) -> dict[str, Any]:
     """pytest-playwright's, with the QA kit's token in the User-Agent: the choices
     the tests make leave the dashboard's figures."""
+    from .. import chromium
     from .server import qa_agent
 
-    base = browser_context_args.get("user_agent") or _user_agent(browser)
+    base = browser_context_args.get("user_agent") or chromium.user_agent(browser)
     return {**browser_context_args, "user_agent": qa_agent(base)}
 
 
@@ -151,11 +152,3 @@ def _base_url(config: pytest.Config) -> str | None:
         except ValueError:  # neither pytest-playwright nor pytest-base-url is in use
             url = None
     return url or None
-
-
-def _user_agent(browser: Any) -> str:
-    page = browser.new_page()
-    try:
-        return page.evaluate("() => navigator.userAgent")
-    finally:
-        page.close()
