@@ -178,6 +178,24 @@ def evaluate(page: Any, expression: str, tries: int = 3) -> Any:
     return None
 
 
+def poll(page: Any, expression: str, done: Any, seconds: float) -> tuple[bool, Any]:
+    """Evaluate ``expression`` until ``done(value)``: whether it came, and the last
+    value. Unlike wait_for_function, this works on pages whose CSP forbids eval,
+    and across navigations."""
+    deadline = time.monotonic() + seconds
+    value = None
+    while True:
+        try:
+            value = page.evaluate(expression)
+            if done(value):
+                return True, value
+        except Exception:  # noqa: S110 - navigating: the execution context was replaced
+            pass
+        if time.monotonic() > deadline:
+            return False, value
+        page.wait_for_timeout(50)
+
+
 def host_of(url: str) -> str:
     return (urlsplit(url).hostname or "").lower()
 

@@ -9,12 +9,11 @@ while for late trackers: neither is consent.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..observe import Observation, Observer, evaluate, host_of
+from ..observe import Observation, Observer, evaluate, host_of, poll
 
 BEFORE, REJECTED, ACCEPTED = STATES = ("before", "rejected", "accepted")
 #: The banner button each choice clicks (``data-consent-action``).
@@ -158,7 +157,7 @@ class Visitor:
         if kind not in ("text/html", "application/xhtml+xml"):
             raise VisitError(f"{url} is not an HTML page ({kind or 'no content type'})")
         # A tag manager may add the snippet late: give it the time late trackers get.
-        _, found = self._poll(page, DETECT, lambda v: v["loaded"] and v["src"], self.wait or 0.5)
+        _, found = poll(page, DETECT, lambda v: v["loaded"] and v["src"], self.wait or 0.5)
         found = found or {"loaded": False, "src": None, "title": ""}
         return PageScan(
             url=page.url,
@@ -182,7 +181,7 @@ class Visitor:
             return 0, f"no visible {action} button: the banner did not show"
         mark = observer.mark()
         buttons.first.click()
-        if not self._poll(page, CHOSEN, bool, 10)[0]:
+        if not poll(page, CHOSEN, bool, 10)[0]:
             return 0, f"{action} was clicked, but no choice was recorded"
         self._goto(page, url)
         return mark, None
@@ -193,21 +192,3 @@ class Visitor:
             page.evaluate(SCROLL)
         except Exception:  # noqa: S110 - it navigated away while scrolling: still observed
             pass
-
-    @staticmethod
-    def _poll(page: Any, expression: str, done: Any, seconds: float) -> tuple[bool, Any]:
-        """Evaluate ``expression`` until ``done(value)``: whether it came, and the last
-        value. Unlike wait_for_function, this works on pages whose CSP forbids eval,
-        and across navigations."""
-        deadline = time.monotonic() + seconds
-        value = None
-        while True:
-            try:
-                value = page.evaluate(expression)
-                if done(value):
-                    return True, value
-            except Exception:  # noqa: S110 - navigating: the execution context was replaced
-                pass
-            if time.monotonic() > deadline:
-                return False, value
-            page.wait_for_timeout(50)

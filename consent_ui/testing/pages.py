@@ -4,17 +4,53 @@ Locators come only from the public selectors (DESIGN.md, "HTML selectors"), so t
 work on the service's own pages and on any page that embeds the snippet, whoever
 renders the banner, in any Playwright browser. One method per user action; a method
 waits for what the action visibly does (the banner goes, the dialog opens) and asserts
-nothing: the test does.
+nothing: the test does. A choice that withdraws a category whose script already ran
+makes the snippet reload the page (a script cannot be un-run): the choice returns once
+the reloaded page has loaded, so the next step never races the reload.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from ..observe import poll
+
 BANNER = "[data-consent-banner]"
 PREFERENCES = "[data-consent-preferences]"
 OPEN = "[data-consent-open]"
 CONSENT_ID = "[data-consent-id]"
+
+
+#: Before a click: watch for the snippet's ``consentui:change`` and tell whether it will
+#: reload the page, by the snippet's rule: a withdrawn category one of whose gated
+#: scripts has run (been activated, or queued to be; ``cuQueued`` is the snippet's mark).
+WATCH = """() => {
+  window.__consentUiChoice = 'waiting';
+  const before = window.consentUI && window.consentUI.get();
+  document.addEventListener('consentui:change', (e) => {
+    const now = (e.detail && e.detail.categories) || [];
+    const lost = ((before && before.categories) || []).filter((k) => !now.includes(k));
+    const ran = [...document.querySelectorAll('script[data-consent]')]
+      .filter((s) => s.type != 'text/plain' || s.cuQueued)
+      .some((s) => s.dataset.consent.split(' ').some((k) => lost.includes(k)));
+    window.__consentUiChoice = ran ? 'reloading' : 'settled';
+  }, { once: true });
+}"""
+#: After it: 'settled' on the same page; absent once a new document replaced it.
+CHOICE = "() => window.__consentUiChoice || null"
+
+
+def choose(page: Any, button: Any) -> None:
+    """Click a choice's ``button`` and return once the choice is applied: on the same
+    page, or on the page that came back (the no-JS form's answer, the snippet's reload)."""
+    page.evaluate(WATCH)
+    button.click()
+    came, state = poll(page, CHOICE, lambda v: v in ("settled", None), 30)
+    if not came:
+        said = "the page began to reload" if state == "reloading" else "no choice was applied"
+        raise TimeoutError(f"a choice was clicked, but in 30 s {said} and no page came back")
+    if state is None:
+        page.wait_for_load_state("load")
 
 
 def action(name: str) -> str:
@@ -56,9 +92,7 @@ class ConsentBanner:
         return dialog
 
     def _choose(self, name: str) -> None:
-        # Once the banner is gone, the choice is saved and applied (or, without
-        # JavaScript, the form has posted and the page come back without it).
-        self.root.locator(action(name)).click()
+        choose(self.page, self.root.locator(action(name)))
         self.root.wait_for(state="hidden")
 
 
@@ -106,5 +140,5 @@ class PreferencesDialog:
         self.root.wait_for(state="hidden")
 
     def _choose(self, name: str) -> None:
-        self.root.locator(action(name)).click()
+        choose(self.page, self.root.locator(action(name)))
         self.root.wait_for(state="hidden")

@@ -131,6 +131,7 @@ def test_the_three_tests_pass_and_a_leak_reads_plainly(pytester: pytest.Pytester
 #: and a page of another site (allowed with --consent-allow-origin).
 EVERY_FIXTURE = """
 import os
+import time
 import pytest
 from consent_ui.testing import ConsentBanner, ConsentServer, PreferencesDialog
 
@@ -207,7 +208,12 @@ def test_page_objects_drive_the_banner_and_the_preferences(page, site_url, conse
     assert again.is_on("statistics")
     again.dismiss()
     assert not again.is_open()
+    page.evaluate("window.before = 1")
+    # statistics' script ran: the page reloads; its snippet comes slowly.
+    page.route("**/consent.js*", lambda route: (time.sleep(0.5), route.continue_()))
     PreferencesDialog(page).open().reject_all()
+    assert page.evaluate("window.before") is None  # it returned on the reloaded page,
+    assert page.evaluate("document.readyState") == "complete"  # once loaded
     assert consent.state(page)["categories"] == ["essential"]
     actions = [(r["action"], r["surface"], r["agent"]) for r in consent_server.records(state["id"])]
     assert actions == [("custom", "preferences", "qa"), ("reject_all", "preferences", "qa")]
