@@ -19,6 +19,7 @@ from babel.numbers import NumberPattern, parse_pattern
 from flask import (
     Blueprint,
     Response,
+    g,
     jsonify,
     redirect,
     render_template,
@@ -95,7 +96,11 @@ def _sessions() -> operator.OperatorSessions:
 
 
 def signed_in() -> bool:
-    return _sessions().valid(request.cookies.get(SESSION_COOKIE))
+    """Whether the request carries a live operator session (asked once per request)."""
+    if "consent_admin_signed_in" not in g:
+        token = request.cookies.get(SESSION_COOKIE)
+        g.consent_admin_signed_in = operator.signed_in(ConsentUI.state().store, _sessions(), token)
+    return g.consent_admin_signed_in
 
 
 def _cookie_path() -> str:
@@ -187,7 +192,7 @@ def login() -> Response | tuple[str, int] | str:
     response = redirect(next_url, code=303)
     response.set_cookie(
         SESSION_COOKIE,
-        _sessions().issue(),
+        operator.log_in(store, _sessions(), prefix, now),
         max_age=int(_sessions().lifetime.total_seconds()),
         path=_cookie_path(),
         secure=request.is_secure,
@@ -200,6 +205,13 @@ def login() -> Response | tuple[str, int] | str:
 @bp.post("/logout")
 def logout() -> Response:
     _check_form()
+    operator.log_out(
+        ConsentUI.state().store,
+        _sessions(),
+        request.cookies.get(SESSION_COOKIE),
+        _client_prefix(),
+        utcnow(),
+    )
     response = redirect(url_for(".login"), code=303)
     response.delete_cookie(
         SESSION_COOKIE,

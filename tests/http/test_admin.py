@@ -101,6 +101,11 @@ def signed_in(operator: AdminActions) -> FlaskClient:
     return operator.client
 
 
+def acts(log: SQLiteStore) -> list[dict[str, Any]]:
+    """The audit trail but the sessions' logins and logouts."""
+    return [row for row in log.audit_trail() if row["action"] not in ("login", "logout")]
+
+
 def text(response: TestResponse) -> str:
     return dom(response).text
 
@@ -139,7 +144,7 @@ def test_pages_without_a_session_go_to_the_login(
     response = operator.client.get(path)
     assert response.status_code == 303
     assert response.headers["Location"].startswith("/admin/login?next=")
-    assert log.audit_trail() == [], "an export without a session wrote nothing"
+    assert acts(log) == [], "an export without a session wrote nothing"
 
 
 @pytest.mark.parametrize("path", ["/admin/logout", f"/admin/consents/{ALICE}/anonymise"])
@@ -321,8 +326,14 @@ def test_after_login_never_off_the_dashboard(operator: AdminActions, target: str
     assert operator.login(next=target).headers["Location"] == "/admin/"
 
 
-def test_logout(signed_in: FlaskClient) -> None:
+def test_logout(signed_in: FlaskClient, admin_app: Flask, log: SQLiteStore) -> None:
+    """It clears the cookie, and a copy kept from before opens nothing any more, in this
+    worker or another of the same log; the session's start and end are audited."""
     actions = AdminActions(signed_in)
+    copy = signed_in.get_cookie("consent_admin", path="/admin").value
+    other = admin_app.test_client()
+    other.set_cookie("consent_admin", copy, path="/admin")
+    assert other.get("/admin/").status_code == 200
     assert signed_in.post("/admin/logout", data={}).status_code == 400, "CSRF"
     assert signed_in.get("/admin/").status_code == 200
     response = actions.logout()
@@ -331,6 +342,33 @@ def test_logout(signed_in: FlaskClient) -> None:
     assert "Max-Age=0" in cleared
     assert "Path=/admin" in cleared
     assert signed_in.get("/admin/").status_code == 303
+    assert other.get("/admin/").status_code == 303
+    assert other.get("/admin/api/stats").status_code == 401
+    worker = create_app({**admin_app.config, "TESTING": True})
+    elsewhere = worker.test_client()
+    elsewhere.set_cookie("consent_admin", copy, path="/admin")
+    assert elsewhere.get("/admin/").status_code == 303
+    ConsentUI.state(worker).store.close()
+    [(login, session_id)] = [(r, r["target"]) for r in log.audit_trail() if r["action"] == "login"]
+    assert log.audit_trail(session_id) == [
+        {**login, "action": "login"},
+        {
+            "created_at": "2026-11-05T12:00:00Z",
+            "action": "logout",
+            "target": session_id,
+            "ip_prefix": "127.0.0.0",
+        },
+    ]
+    assert login == {
+        "created_at": "2026-11-05T12:00:00Z",
+        "action": "login",
+        "target": session_id,
+        "ip_prefix": "127.0.0.0",
+    }
+    # Logging in again opens a new session, not the ended one.
+    assert actions.login().status_code == 303
+    assert signed_in.get("/admin/").status_code == 200
+    assert other.get("/admin/").status_code == 303
 
 
 # ---- every page is private ----
@@ -401,7 +439,7 @@ def test_bad_periods_are_400_everywhere(
         response = signed_in.get(f"{path}?{query}")
         assert (response.status_code, response.mimetype) == (400, "text/html")
         assert dom(response).one(data_error_code="invalid_period").text == message
-    assert log.audit_trail() == [], "a refused export is no export"
+    assert acts(log) == [], "a refused export is no export"
 
 
 def test_the_bad_period_message_in_french(signed_in: FlaskClient) -> None:
@@ -567,7 +605,7 @@ def test_the_records_as_csv_are_the_log_and_audited(
         (r["consent_id"], r["created_at"], r["agent"] or "") for r in log_rows
     ]
     assert len(rows) == 7
-    assert log.audit_trail() == [
+    assert acts(log) == [
         {
             "created_at": "2026-11-05T12:00:00Z",
             "action": "export",
@@ -672,7 +710,7 @@ def test_anonymise_an_id_and_audit_it(signed_in: FlaskClient, log: SQLiteStore) 
         "target": ALICE,
         "ip_prefix": "127.0.0.0",
     }
-    assert log.audit_trail() == [audit]
+    assert acts(log) == [audit]
     page = dom(signed_in.get(response.headers["Location"]))
     assert page.one(role="status").text == "Done: 2 records were anonymised."
     assert page.one("ul", class_="audit").text == (
@@ -688,7 +726,7 @@ def test_anonymise_an_id_and_audit_it(signed_in: FlaskClient, log: SQLiteStore) 
     assert signed_in.get(f"/admin/api/stats?{PERIOD}").get_json() == before, "same figures"
     again = actions.anonymise(ALICE)
     assert again.status_code == 404
-    assert log.audit_trail() == [audit]
+    assert acts(log) == [audit]
 
 
 @pytest.mark.parametrize(
@@ -710,7 +748,7 @@ def test_an_erasure_needs_its_token_and_its_confirmation(
     assert response.status_code == status
     assert dom(response).one(data_error_code=True).attrs["data-error-code"] == code
     assert len(log.history(ALICE)) == 2
-    assert log.audit_trail() == []
+    assert acts(log) == []
 
 
 @pytest.mark.parametrize(("consent_id", "status"), [(UNKNOWN, 404), ("nope", 400)])
@@ -718,7 +756,7 @@ def test_erasing_an_unknown_id_writes_nothing(
     signed_in: FlaskClient, log: SQLiteStore, consent_id: str, status: int
 ) -> None:
     assert AdminActions(signed_in).anonymise(consent_id).status_code == status
-    assert log.audit_trail() == []
+    assert acts(log) == []
     assert log.count("anonymised") == 0
 
 
