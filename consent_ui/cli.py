@@ -4,15 +4,18 @@ Both run the same commands in an app context: ``flask`` with the host app it loa
 the ``consent-ui`` script with the standalone service built from the same ``CONSENT_*``
 environment. Results go to stdout, messages and progress to stderr; exit status 0 when
 all is well, 1 for findings (or nothing found), 2 for bad usage or an unreachable
-database or site, with a one-line reason.
+database or site, with a one-line reason. What the commands say is in the terminal's
+language (``LANG=fr_CM.UTF-8``: French; ``i18n.terminal_language``); their JSON and CSV,
+and click's own usage messages and the options' help, stay the same in every language.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import IO, Any
@@ -20,8 +23,10 @@ from typing import IO, Any
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, ScriptInfo
+from flask_babel import force_locale, format_decimal, format_percent, ngettext
+from flask_babel import gettext as _
 
-from . import exports, rights
+from . import exports, i18n, rights
 from .consent import LOG_ACTIONS, utcnow
 from .errors import ConsentUIError, InvalidConsentId, InvalidPeriod, UnknownConsentId
 from .scan.command import scan
@@ -43,6 +48,20 @@ class NothingFound(click.ClickException):
     exit_code = 1
 
 
+def command(name: str) -> Callable[[Callable[..., None]], click.Command]:
+    """A command of the group, run in the app's context and the terminal's language."""
+
+    def decorate(f: Callable[..., None]) -> click.Command:
+        @functools.wraps(f)
+        def in_language(*args: Any, **kwargs: Any) -> None:
+            with force_locale(i18n.terminal_language()):
+                f(*args, **kwargs)
+
+        return consent.command(name)(in_language)
+
+    return decorate
+
+
 def state():
     """The consent-ui state of the app the command runs in."""
     from .extension import ConsentUI
@@ -56,13 +75,16 @@ def existing_store():
     store = state().store
     if store.created and store.count() == 0:
         raise OperatorError(
-            f"there is no consent log at {state().settings.database} (it was empty and has "
-            "just been created): run the command with the service's CONSENT_DATABASE"
+            _(
+                "there is no consent log at %(path)s (it was empty and has just been created):"
+                " run the command with the service's CONSENT_DATABASE"
+            )
+            % {"path": state().settings.database}
         )
     return store
 
 
-@consent.command("retention")
+@command("retention")
 @click.option(
     "--days",
     type=click.IntRange(min=1),
@@ -76,11 +98,17 @@ def retention(days: int | None, dry_run: bool) -> None:
     days = days or state().settings.retention_days
     now = utcnow()
     report = store.anonymise_inactive(now - timedelta(days=days), now, dry_run=dry_run)
-    verb = "would anonymise" if dry_run else "anonymised"
-    click.echo(
-        f"{verb} {report.rows} records of {report.consent_ids} consent ids "
-        f"inactive since before {report.cutoff}"
-    )
+    said = {"rows": report.rows, "ids": report.consent_ids, "cutoff": report.cutoff}
+    if dry_run:
+        line = _(
+            "would anonymise %(rows)d records of %(ids)d consent IDs inactive since before"
+            " %(cutoff)s"
+        )
+    else:
+        line = _(
+            "anonymised %(rows)d records of %(ids)d consent IDs inactive since before %(cutoff)s"
+        )
+    click.echo(line % said)
 
 
 def period_options(command: Any) -> Any:
@@ -103,38 +131,69 @@ def period(start: str | None, end: str | None) -> Period:
     try:
         return Period.parse(start, end, today=utcnow().date())
     except InvalidPeriod as e:
-        raise OperatorError(str(e)) from None
+        raise OperatorError(e.message(_)) from None
 
 
 def consent_id(value: str) -> str:
     try:
         return rights.parse_consent_id(value)
     except InvalidConsentId as e:
-        raise OperatorError(str(e)) from None
+        raise OperatorError(e.message(_)) from None
 
 
 def _percent(rate: float) -> str:
-    return f"{rate * 100:.2f} %"
+    return format_percent(rate, "#,##0.00 %")
+
+
+def _labelled(pairs: list[tuple[str, str]]) -> Iterator[str]:
+    width = max(len(label) for label, _value in pairs)
+    for label, value in pairs:
+        yield f"{label:<{width}}  {value}"
 
 
 def stats_text(stats: Stats) -> Iterator[str]:
-    """The figures for a person at a terminal (``--format json`` is for programs)."""
+    """The figures for a person at a terminal (``--format json`` is for programs); the
+    action codes, category keys and column names of the daily table are the log's."""
     p = stats.period
-    yield f"Figures from {p.first} to {p.last} ({p.days} days, UTC), visitors' records only"
+    yield _("Figures from %(first)s to %(last)s (%(days)d days, UTC), visitors' records only") % {
+        "first": p.first,
+        "last": p.last,
+        "days": p.days,
+    }
     yield ""
-    yield f"choices      {stats.choices}"
-    yield f"visitors     {stats.visitors}"
-    yield f"withdrawals  {stats.withdrawals}"
-    yield "actions      " + ", ".join(f"{a} {stats.actions[a]}" for a in LOG_ACTIONS)
+    actions = ", ".join(f"{a} {format_decimal(stats.actions[a])}" for a in LOG_ACTIONS)
+    yield from _labelled(
+        [
+            (_("choices"), format_decimal(stats.choices)),
+            (_("visitors"), format_decimal(stats.visitors)),
+            (_("withdrawals"), format_decimal(stats.withdrawals)),
+            (_("actions"), actions),
+        ]
+    )
     yield ""
-    width = max(len("category"), *(len(k) for k in stats.categories))
-    yield f"{'category':<{width}}  {'granted':>8}  {'opt-in rate':>11}"
+    heads = (_("category"), _("granted"), _("opt-in rate"))
+    width = max(len(heads[0]), *(len(k) for k in stats.categories))
+    counts, rates = max(8, len(heads[1])), max(11, len(heads[2]))
+    yield f"{heads[0]:<{width}}  {heads[1]:>{counts}}  {heads[2]:>{rates}}"
     for key in stats.categories:
-        yield f"{key:<{width}}  {stats.granted[key]:>8}  {_percent(stats.rate(key)):>11}"
+        granted = format_decimal(stats.granted[key])
+        yield f"{key:<{width}}  {granted:>{counts}}  {_percent(stats.rate(key)):>{rates}}"
     yield ""
-    for name, values in stats.by.items():
-        shown = ", ".join(f"{value} {tally.choices}" for value, tally in values.items())
-        yield f"by {name:<9} {shown or '-'}"
+    breakdowns = {
+        "lang": _("by language"),
+        "surface": _("by surface"),
+        "revision": _("by revision"),
+        "gpc": _("by GPC"),
+    }
+    yield from _labelled(
+        [
+            (
+                breakdowns[name],
+                ", ".join(f"{value} {tally.choices}" for value, tally in values.items()) or "-",
+            )
+            for name, values in stats.by.items()
+        ]
+    )
     yield ""
     columns = ("date", "choices", "withdrawals", *LOG_ACTIONS[:3], *stats.categories)
     yield "  ".join(f"{c:>{len(c)}}" if i else f"{c:<10}" for i, c in enumerate(columns))
@@ -149,7 +208,7 @@ def stats_text(stats: Stats) -> Iterator[str]:
         yield "  ".join([day.date.isoformat(), *cells])
 
 
-@consent.command("stats")
+@command("stats")
 @period_options
 @click.option(
     "--format",
@@ -173,7 +232,7 @@ def stats_command(start: str | None, end: str | None, fmt: str) -> None:
             click.echo(line)
 
 
-@consent.command("export")
+@command("export")
 @period_options
 @click.option(
     "--format",
@@ -199,11 +258,22 @@ def export_command(start: str | None, end: str | None, fmt: str, output: Path | 
     try:
         f = output.open("w", encoding="utf-8", newline="")
     except OSError as e:
-        raise OperatorError(f"cannot write {output}: {e.strerror}") from None
+        raise OperatorError(
+            _("cannot write %(path)s: %(reason)s") % {"path": output, "reason": e.strerror}
+        ) from None
     with f:
         rights.note_export(store, str(chosen), now=utcnow(), ip_prefix=None)
         written = _write(store, chosen, fmt, f)
-    click.echo(f"{written} records of {chosen} written to {output}", err=True)
+    click.echo(
+        ngettext(
+            "%(num)d record of %(period)s written to %(path)s",
+            "%(num)d records of %(period)s written to %(path)s",
+            written,
+            period=chosen,
+            path=output,
+        ),
+        err=True,
+    )
 
 
 def _write(store: Any, chosen: Period, fmt: str, out: IO[str]) -> int:
@@ -225,10 +295,10 @@ def _write(store: Any, chosen: Period, fmt: str, out: IO[str]) -> int:
         with click.progressbar(
             source,
             length=expected,
-            label="exporting",
+            label=_("exporting"),
             file=sys.stderr,
             update_min_steps=1000,
-            item_show_func=lambda _: f"{written} records",
+            item_show_func=lambda _row: ngettext("%(num)d record", "%(num)d records", written),
         ) as bar:
             for chunk in exports.records(bar, fmt):
                 out.write(chunk)
@@ -240,23 +310,33 @@ def _write(store: Any, chosen: Period, fmt: str, out: IO[str]) -> int:
 
 
 def show_text(found: rights.Access) -> Iterator[str]:
-    yield f"consent id {found.consent_id}: {len(found.records)} records"
+    """One id's records for a person (the columns are the log's names)."""
+    count = len(found.records)
+    yield ngettext(
+        "consent ID %(id)s: %(num)d record",
+        "consent ID %(id)s: %(num)d records",
+        count,
+        id=found.consent_id,
+    )
     for number, row in enumerate(found.records, start=1):
         yield ""
-        yield f"record {number}"
+        yield _("record %(number)d") % {"number": number}
         for key, value in row.items():
             shown = ", ".join(value) if isinstance(value, list) else value
             yield f"  {key:<11} {'' if shown is None else shown}"
     for text_hash, text in found.texts.items():
         yield ""
-        yield f"text {text_hash}"
+        yield _("text %(hash)s") % {"hash": text_hash}
         yield f"  {text}"
     for entry in found.audit:
         yield ""
-        yield f"{entry['action']} by an operator at {entry['created_at']}"
+        yield _("%(action)s by an operator at %(at)s") % {
+            "action": entry["action"],
+            "at": entry["created_at"],
+        }
 
 
-@consent.command("show")
+@command("show")
 @click.argument("consent_id_value", metavar="CONSENT_ID")
 @click.option(
     "--format",
@@ -272,7 +352,7 @@ def show_command(consent_id_value: str, fmt: str) -> None:
     try:
         found = rights.access(existing_store(), wanted)
     except UnknownConsentId as e:
-        raise NothingFound(str(e)) from None
+        raise NothingFound(e.message(_)) from None
     if fmt == "json":
         click.echo(json.dumps(found.to_json(), indent=2, ensure_ascii=False))
     else:
@@ -280,7 +360,7 @@ def show_command(consent_id_value: str, fmt: str) -> None:
             click.echo(line)
 
 
-@consent.command("anonymise")
+@command("anonymise")
 @click.argument("consent_id_value", metavar="CONSENT_ID")
 def anonymise_command(consent_id_value: str) -> None:
     """Anonymise one consent id's records now (an erasure request), and audit it."""
@@ -288,8 +368,15 @@ def anonymise_command(consent_id_value: str) -> None:
     try:
         rows = rights.erase(existing_store(), wanted, now=utcnow(), ip_prefix=None)
     except UnknownConsentId as e:
-        raise NothingFound(str(e)) from None
-    click.echo(f"anonymised {rows} records of consent id {wanted}")
+        raise NothingFound(e.message(_)) from None
+    click.echo(
+        ngettext(
+            "anonymised %(num)d record of consent ID %(id)s",
+            "anonymised %(num)d records of consent ID %(id)s",
+            rows,
+            id=wanted,
+        )
+    )
 
 
 def _standalone_app() -> Flask:
@@ -302,10 +389,12 @@ def _standalone_app() -> Flask:
         default_database(Flask(SERVICE).instance_path)
     )
     if "://" not in database and not Path(database).exists():
-        raise OperatorError(
-            f"there is no consent log at {database}: set CONSENT_DATABASE (and the rest of "
-            "the service's CONSENT_* environment) to the log of the running service"
-        )
+        with i18n.translating(i18n.terminal_language()):
+            message = _(
+                "there is no consent log at %(path)s: set CONSENT_DATABASE (and the rest of"
+                " the service's CONSENT_* environment) to the log of the running service"
+            ) % {"path": database}
+        raise OperatorError(message)
     try:
         return create_app()
     except ConsentUIError as e:  # a bad setting or policy, said in one line

@@ -2,7 +2,8 @@
 
 Order: ``?lang=`` → the ``lang`` cookie set by the ``en • fr`` switch →
 ``Accept-Language`` → ``CONSENT_DEFAULT_LOCALE``. Outside any request (the scanner's
-reports, made at the command line), ``translating(lang)`` says which.
+reports, made at the command line), ``translating(lang)`` says which; at the command
+line, the terminal's locale (``terminal_language``) is the default.
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ from __future__ import annotations
 import io
 import logging
 import os
+import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
@@ -40,6 +42,18 @@ def negotiate(asked: str | None, remembered: str | None, accepted: list[str], de
         if primary in LANGUAGES:
             return primary
     return default
+
+
+def terminal_language(environ: Mapping[str, str] = os.environ) -> str:
+    """The language of the command line, from the locale as gettext reads it
+    (``LANGUAGE``, ``LC_ALL``, ``LC_MESSAGES``, ``LANG``: the first set): ``fr`` for
+    ``fr_CM.UTF-8``, English for any other or none."""
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(name, "")
+        if value:
+            primary = re.split(r"[_.@]", value.split(":", 1)[0], maxsplit=1)[0].lower()
+            return primary if primary in LANGUAGES else LANGUAGES[0]
+    return LANGUAGES[0]
 
 
 def select_locale() -> str:

@@ -82,8 +82,16 @@ def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
+#: The locale variables the command line reads its language from (gettext's order).
+LOCALE_VARIABLES = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
+
+
 @pytest.fixture
-def runner(app: Flask) -> FlaskCliRunner:
+def runner(app: Flask, monkeypatch: pytest.MonkeyPatch) -> FlaskCliRunner:
+    """Click's runner on ``app``, in an English terminal whatever the developer's."""
+    for name in LOCALE_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
     return app.test_cli_runner()
 
 

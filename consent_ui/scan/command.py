@@ -3,7 +3,8 @@
 The report goes to stdout (or ``--output``), a progress line per page to stderr (a
 progress bar when stderr is a terminal), so that ``--format json`` pipes clean. Exit
 status: 0 without error findings, 1 with some, 2 when the scan cannot be made. The
-report and the closing summary are in ``--lang``; the other lines on stderr in English.
+report, the progress and the closing summary are in ``--lang`` (by default the
+terminal's language, as the operator's commands), its codes and JSON keys in none.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ import sys
 from pathlib import Path
 
 import click
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
-from ..i18n import translating
+from ..i18n import terminal_language, translating
 from ..policy import LANGUAGES
 from .findings import ERROR
 from .report import FORMATS, RENDER
@@ -24,13 +27,17 @@ BAR = 24
 
 
 class _Progress:
-    def __init__(self) -> None:
+    def __init__(self, lang: str) -> None:
         self.tty = sys.stderr.isatty()
+        self.lang = lang
 
     def __call__(self, done: int, total: int, scan: PageScan | None, url: str) -> None:
         visited = sum(1 for v in scan.visits.values() if v.skipped is None) if scan else 0
         seen = len({o.key for v in scan.visits.values() for o in v.observations}) if scan else 0
-        line = f"[{done}/{total}] {url} · {visited} visits · {seen} items"
+        with translating(self.lang):
+            visits = ngettext("%(num)d visit", "%(num)d visits", visited)
+            items = ngettext("%(num)d item", "%(num)d items", seen)
+        line = f"[{done}/{total}] {url} · {visits} · {items}"
         if self.tty:
             filled = BAR * done // max(total, 1)
             bar = "#" * filled + "-" * (BAR - filled)
@@ -73,8 +80,8 @@ class _Progress:
 @click.option(
     "--lang",
     type=click.Choice(LANGUAGES),
-    default=LANGUAGES[0],
-    show_default=True,
+    default=terminal_language,
+    show_default="the terminal's (LANG), else en",
     help="The language of the report (its codes, states and JSON keys stay the same).",
 )
 @click.option(
@@ -128,7 +135,7 @@ def scan(
 
     if policy_file and server:
         raise click.UsageError("give --policy or --server, not both")
-    progress = _Progress()
+    progress = _Progress(lang)
     try:
         result = scanner.run(
             list(urls),
@@ -149,10 +156,11 @@ def scan(
     text = suggestions(result.policy, result.assessment.items) if suggest else RENDER[fmt](result)
     if output:
         Path(output).write_text(text, encoding="utf-8")
-        click.echo(f"report written to {output}", err=True)
     else:
         click.echo(text, nl=False)
     with translating(lang):
+        if output:
+            click.echo(_("report written to %(path)s") % {"path": output}, err=True)
         click.echo(f"consent-ui scan: {result.summary()}", err=True)
     if result.assessment.count(ERROR):
         sys.exit(1)

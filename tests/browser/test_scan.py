@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import subprocess
 import sys
 import tomllib
@@ -26,6 +27,7 @@ from consent_ui import create_app
 from consent_ui.extension import ConsentUI
 from consent_ui.policy import BUILTIN_POLICY
 from examples.harness import LiveServer, free_port, serve
+from tests.conftest import LOCALE_VARIABLES
 
 pytestmark = pytest.mark.slow
 
@@ -190,6 +192,11 @@ class Run:
     stderr: str
 
 
+def english() -> dict[str, str]:
+    """The environment, in an English terminal whatever the developer's."""
+    return {**{k: v for k, v in os.environ.items() if k not in LOCALE_VARIABLES}, "LANG": "C.UTF-8"}
+
+
 def scan(*args: str) -> Run:
     done = subprocess.run(
         [str(CONSENT_UI), "scan", "--wait", "0.3", RESOLVE, *args],
@@ -197,6 +204,7 @@ def scan(*args: str) -> Run:
         text=True,
         timeout=600,
         check=False,
+        env=english(),
     )
     return Run(done.returncode, done.stdout, done.stderr)
 
@@ -205,11 +213,12 @@ def scan(*args: str) -> Run:
 FLASK_CONSENT_SCAN = (sys.executable, "-m", "flask", "--app", "consent_ui:create_app")
 
 
-def flask_scan(tmp_path: Path, *args: str) -> Run:
+def flask_scan(tmp_path: Path, *args: str, lang: str = "C.UTF-8") -> Run:
     """The same scan as ``flask consent scan`` in a host app (the standalone service's),
-    whose language selector needs a request: the reports' language comes from --lang."""
+    whose language selector needs a request, in a terminal whose ``LANG`` is ``lang``."""
     env = {
-        **os.environ,
+        **english(),
+        "LANG": lang,
         "CONSENT_SECRET_KEY": "k" * 32,
         "CONSENT_DATABASE": str(tmp_path / "host.db"),
     }
@@ -445,9 +454,12 @@ def test_in_french_the_words_change_and_the_findings_do_not(
 ) -> None:
     leaky = sites["leaky"].url
     english = json.loads(scan(leaky + "/", "--max-pages", "1", "--format", "json").stdout)
-    run = flask_scan(tmp_path, leaky + "/", "--max-pages", "1", "--format", "json", "--lang", "fr")
+    # The terminal's language is the default (``--lang`` says it too).
+    run = flask_scan(tmp_path, leaky + "/", "--max-pages", "1", "--format", "json", lang="fr_CM")
     assert run.code == 1, run.stderr  # an error finding, in any language
     french = json.loads(run.stdout)
+    [line] = progress_lines(run)
+    assert re.fullmatch(rf"\[1/1\] {re.escape(leaky)}/ · 3 visites · \d+ éléments", line), line
 
     ga = f"Avant tout choix, le script {leaky}/analytics.js dépose le cookie « _ga » de "
     assert [f["message"] for f in french["findings"] if f["message"].startswith(ga)] != []

@@ -1,5 +1,5 @@
 """The command line, as ``flask consent …`` and as the installed ``consent-ui`` script,
-and its ``retention``: anonymise the records of consent ids inactive for longer than the
+and its ``retention``: anonymise the records of consent IDs inactive for longer than the
 retention period (3 years by default), or count them with ``--dry-run``."""
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ def test_dry_run_counts_and_changes_nothing(runner: FlaskCliRunner, old_log: SQL
     result = retention(runner, "--dry-run")
     assert result.exit_code == 0, result.output
     assert result.output == (
-        "would anonymise 2 records of 1 consent ids inactive since before 2023-03-02T12:00:00Z\n"
+        "would anonymise 2 records of 1 consent IDs inactive since before 2023-03-02T12:00:00Z\n"
     )
     assert ids(old_log) == before
 
@@ -86,7 +86,7 @@ def test_retention_anonymises_inactive_ids(runner: FlaskCliRunner, old_log: SQLi
     result = retention(runner)
     assert result.exit_code == 0, result.output
     assert result.output == (
-        "anonymised 2 records of 1 consent ids inactive since before 2023-03-02T12:00:00Z\n"
+        "anonymised 2 records of 1 consent IDs inactive since before 2023-03-02T12:00:00Z\n"
     )
     assert ids(old_log) == [
         ("anonymised", None),
@@ -97,7 +97,7 @@ def test_retention_anonymises_inactive_ids(runner: FlaskCliRunner, old_log: SQLi
     ]
     again = retention(runner)
     assert again.output == (
-        "anonymised 0 records of 0 consent ids inactive since before 2023-03-02T12:00:00Z\n"
+        "anonymised 0 records of 0 consent IDs inactive since before 2023-03-02T12:00:00Z\n"
     )
 
 
@@ -105,7 +105,7 @@ def test_days_option(runner: FlaskCliRunner, old_log: SQLiteStore) -> None:
     result = retention(runner, "--days", "365")
     assert result.exit_code == 0, result.output
     assert result.output == (
-        "anonymised 3 records of 2 consent ids inactive since before 2025-03-01T12:00:00Z\n"
+        "anonymised 3 records of 2 consent IDs inactive since before 2025-03-01T12:00:00Z\n"
     )
     assert [i for i, _ in ids(old_log)] == ["anonymised", "anonymised", BOB, BOB, "anonymised"]
 
@@ -113,7 +113,7 @@ def test_days_option(runner: FlaskCliRunner, old_log: SQLiteStore) -> None:
 def test_days_and_dry_run(runner: FlaskCliRunner, old_log: SQLiteStore) -> None:
     result = retention(runner, "--days", "10", "--dry-run")
     assert result.output == (
-        "would anonymise 5 records of 3 consent ids inactive since before 2026-02-19T12:00:00Z\n"
+        "would anonymise 5 records of 3 consent IDs inactive since before 2026-02-19T12:00:00Z\n"
     )
     assert BOB in {i for i, _ in ids(old_log)}
 
@@ -136,7 +136,7 @@ def test_the_setting_gives_the_default_period(config: dict[str, Any]) -> None:
         with time_machine.travel(NOW, tick=False):
             result = app.test_cli_runner().invoke(args=["consent", "retention"])
         assert result.output == (
-            "anonymised 1 records of 1 consent ids inactive since before 2026-01-30T12:00:00Z\n"
+            "anonymised 1 records of 1 consent IDs inactive since before 2026-01-30T12:00:00Z\n"
         )
     finally:
         store.close()
@@ -159,7 +159,7 @@ def test_an_existing_empty_log_is_fine(config: dict[str, Any]) -> None:
     with time_machine.travel(NOW, tick=False):
         result = app.test_cli_runner().invoke(args=["consent", "retention"])
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("anonymised 0 records of 0 consent ids")
+    assert result.output.startswith("anonymised 0 records of 0 consent IDs")
     ConsentUI.state(app).store.close()
 
 
@@ -184,7 +184,7 @@ def test_the_script_reads_the_services_environment(tmp_path: Path, config: dict[
     env = {"CONSENT_DATABASE": config["CONSENT_DATABASE"], "CONSENT_SECRET_KEY": SECRET}
     result = consent_ui_script(tmp_path, "retention", "--dry-run", **env)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("would anonymise 1 records of 1 consent ids inactive since")
+    assert result.stdout.startswith("would anonymise 1 records of 1 consent IDs inactive since")
     assert result.stderr == ""
 
 

@@ -36,9 +36,11 @@ def log(store: SQLiteStore) -> SQLiteStore:
     return fill(store)
 
 
-def run(runner: FlaskCliRunner, *args: str) -> Result:
+def run(runner: FlaskCliRunner, *args: str, lang: str | None = None) -> Result:
+    """``flask consent …``, in a terminal whose ``LANG`` is ``lang`` (else English)."""
+    env = {"LANG": lang} if lang else None
     with time_machine.travel(NOW, tick=False):
-        return runner.invoke(args=["consent", *args])
+        return runner.invoke(args=["consent", *args], env=env)
 
 
 def in_period(store: SQLiteStore) -> list[dict[str, Any]]:
@@ -98,8 +100,8 @@ def test_stats_text_for_a_person(runner: FlaskCliRunner, log: SQLiteStore) -> No
         "personalization         1      20.00 %",
         "marketing               2      40.00 %",
     ]
-    assert "by lang      en 3, fr 2" in lines
-    assert "by gpc       0 4, 1 1" in lines
+    assert "by language  en 3, fr 2" in lines
+    assert "by GPC       0 4, 1 1" in lines
     assert lines[-5:] == [
         "2026-11-01        2            0           2           0       0           2"
         "                1          1",
@@ -228,7 +230,7 @@ def test_show_text(runner: FlaskCliRunner, log: SQLiteStore) -> None:
     result = run(runner, "show", f"  {BOB.upper()} ")
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[0] == f"consent id {BOB}: 2 records"
+    assert lines[0] == f"consent ID {BOB}: 2 records"
     assert "  action      accept_all" in lines
     assert "  categories  essential, statistics" in lines
     assert "  gpc         True" in lines
@@ -261,7 +263,7 @@ def test_what_is_not_a_consent_id_is_exit_2(
 def test_anonymise_an_id_and_audit_it(runner: FlaskCliRunner, log: SQLiteStore) -> None:
     result = run(runner, "anonymise", ALICE)
     assert result.exit_code == 0, result.output
-    assert result.output == f"anonymised 2 records of consent id {ALICE}\n"
+    assert result.output == f"anonymised 2 records of consent ID {ALICE}\n"
     assert log.history(ALICE) == []
     assert log.count("anonymised") == 2
     audit = {
@@ -281,6 +283,62 @@ def test_anonymise_an_id_and_audit_it(runner: FlaskCliRunner, log: SQLiteStore) 
     assert again.exit_code == 1
     assert again.output == f"Error: The consent log has no record of the consent ID {ALICE}.\n"
     assert log.audit_trail() == [audit]
+
+
+def test_in_a_french_terminal_it_speaks_french(
+    runner: FlaskCliRunner, log: SQLiteStore, tmp_path: Path
+) -> None:
+    """The words follow LANG; the codes, keys, columns and data do not."""
+    french = "fr_CM.UTF-8"
+    lines = run(runner, "stats", *PERIOD, lang=french).output.splitlines()
+    assert lines[0] == (
+        "Chiffres du 2026-11-01 au 2026-11-05 (5 jours, UTC), enregistrements des visiteurs"
+        " seulement"
+    )
+    assert lines[2:6] == [
+        "choix      5",
+        "visiteurs  4",
+        "retraits   1",
+        "actions    accept_all 2, reject_all 1, custom 2, withdraw 1",
+    ]
+    assert lines[7:9] == [
+        "catégorie        accordée  taux d’accord",  # noqa: RUF001
+        "statistics              3        60,00 %",
+    ]
+    assert lines[12:16] == [
+        "par langue    en 3, fr 2",
+        "par surface   banner 3, preferences 1, placeholder 1, api 0",
+        "par révision  1 4, 2 1",
+        "par GPC       0 4, 1 1",
+    ]
+    assert lines[-6].startswith("date        choices  withdrawals  accept_all")
+    english = run(runner, "stats", *PERIOD, "--format", "json").output
+    assert run(runner, "stats", *PERIOD, "--format", "json", lang=french).output == english
+
+    shown = run(runner, "show", BOB, lang=french).output.splitlines()
+    assert shown[0] == f"identifiant de consentement {BOB} : 2 enregistrements"
+    assert shown[2] == "enregistrement 1"
+    assert "  action      accept_all" in shown
+
+    out = tmp_path / "log.csv"
+    done = run(runner, "export", *PERIOD, "--output", str(out), lang=french)
+    assert done.stderr == f"7 enregistrements de 2026-11-01..2026-11-05 écrits dans {out}\n"
+
+    bad = run(runner, "stats", "--from", "2026-11-31", lang=french)
+    assert (bad.exit_code, bad.output) == (
+        2,
+        "Error: « from » doit être un jour UTC écrit AAAA-MM-JJ, et non « 2026-11-31 ».\n",
+    )
+    unknown = run(runner, "show", UNKNOWN, lang=french)
+    assert unknown.exit_code == 1
+    assert unknown.output == (
+        "Error: Le journal des consentements ne contient aucun enregistrement de"
+        f" l’identifiant de consentement {UNKNOWN}.\n"  # noqa: RUF001
+    )
+    erased = run(runner, "anonymise", ALICE, lang=french)
+    assert erased.output == (
+        f"2 enregistrements de l’identifiant de consentement {ALICE} anonymisés\n"  # noqa: RUF001
+    )
 
 
 def test_help_names_every_option(runner: FlaskCliRunner) -> None:
@@ -318,7 +376,7 @@ def test_every_command_as_the_installed_script(
     assert json.loads(show.stdout)["records"] == log.history(ALICE)
 
     erase = consent_ui_script(tmp_path, "anonymise", ALICE, **env)
-    assert (erase.returncode, erase.stdout) == (0, f"anonymised 2 records of consent id {ALICE}\n")
+    assert (erase.returncode, erase.stdout) == (0, f"anonymised 2 records of consent ID {ALICE}\n")
     missing = consent_ui_script(tmp_path, "show", ALICE, **env)
     assert missing.returncode == 0, "the audit row is left"
     unknown = consent_ui_script(tmp_path, "show", BOB[:-1] + "0", **env)
