@@ -12,6 +12,7 @@ from playwright.sync_api import Browser, Page, expect
 from consent_ui.consent import Consent
 from consent_ui.extension import ConsentUI
 from consent_ui.policy import load_policy
+from consent_ui.testing import ConsentBanner
 from examples.harness import LiveServer
 from tests.browser.conftest import store_of
 
@@ -168,3 +169,18 @@ def test_language_switch_without_javascript(nojs: NoScriptPage, consent_server: 
 
     [record] = nojs.history(consent_server)
     assert (record["action"], record["lang"], record["page"]) == ("reject_all", "fr", "/cookies")
+
+
+def test_the_qa_kits_banner_page_object_without_javascript(
+    nojs: NoScriptPage, consent_server: LiveServer
+):
+    """``ConsentBanner.reject_all`` returns once the form has posted and the page has
+    come back without the banner, as with the snippet."""
+    page = nojs.page
+    page.goto(f"{consent_server.url}{AD}")
+    ConsentBanner(page).reject_all()
+    assert page.url == f"{consent_server.url}{AD}"
+    assert page.evaluate("document.readyState") == "complete"
+    assert page.locator("[data-consent-banner]").count() == 0
+    [record] = nojs.history(consent_server)
+    assert (record["action"], record["surface"]) == ("reject_all", "banner")
