@@ -16,7 +16,10 @@ PREFLIGHT_MAX_AGE = 600
 
 
 def own_origin() -> str:
-    return request.host_url.rstrip("/").lower()
+    """This server's origin as a browser writes it in ``Origin``: the scheme and the
+    ``Host`` as sent, in ASCII (``request.host_url`` would turn a punycoded
+    internationalised name into Unicode, and refuse the server's own pages)."""
+    return f"{request.scheme}://{request.host}".lower()
 
 
 def is_allowed(origin: str) -> bool:

@@ -163,6 +163,9 @@ def test_the_origin_is_checked_before_the_body(client: FlaskClient, store: SQLit
         ("http://localhost", "http://localhost"),
         ("https://consent.example.org", "https://consent.example.org"),
         ("http://localhost:5000", "http://localhost:5000"),
+        # An internationalised name: browsers write the Origin punycoded, as the Host.
+        ("https://xn--caf-dma.cm", "https://xn--caf-dma.cm"),
+        ("https://Consent.Example.ORG", "https://consent.example.org"),
     ],
 )
 def test_same_origin_writes_are_accepted(
