@@ -349,22 +349,16 @@ def test_logout(signed_in: FlaskClient, admin_app: Flask, log: SQLiteStore) -> N
     elsewhere.set_cookie("consent_admin", copy, path="/admin")
     assert elsewhere.get("/admin/").status_code == 303
     ConsentUI.state(worker).store.close()
-    [(login, session_id)] = [(r, r["target"]) for r in log.audit_trail() if r["action"] == "login"]
+    [session_id] = [r["target"] for r in log.audit_trail() if r["action"] == "login"]
     assert log.audit_trail(session_id) == [
-        {**login, "action": "login"},
         {
             "created_at": "2026-11-05T12:00:00Z",
-            "action": "logout",
+            "action": action,
             "target": session_id,
             "ip_prefix": "127.0.0.0",
-        },
+        }
+        for action in ("login", "logout")
     ]
-    assert login == {
-        "created_at": "2026-11-05T12:00:00Z",
-        "action": "login",
-        "target": session_id,
-        "ip_prefix": "127.0.0.0",
-    }
     # Logging in again opens a new session, not the ended one.
     assert actions.login().status_code == 303
     assert signed_in.get("/admin/").status_code == 200
