@@ -192,7 +192,7 @@ class Run:
     stderr: str
 
 
-def english() -> dict[str, str]:
+def english_terminal() -> dict[str, str]:
     """The environment, in an English terminal whatever the developer's."""
     return {**{k: v for k, v in os.environ.items() if k not in LOCALE_VARIABLES}, "LANG": "C.UTF-8"}
 
@@ -204,7 +204,7 @@ def scan(*args: str) -> Run:
         text=True,
         timeout=600,
         check=False,
-        env=english(),
+        env=english_terminal(),
     )
     return Run(done.returncode, done.stdout, done.stderr)
 
@@ -217,7 +217,7 @@ def flask_scan(tmp_path: Path, *args: str, lang: str = "C.UTF-8") -> Run:
     """The same scan as ``flask consent scan`` in a host app (the standalone service's),
     whose language selector needs a request, in a terminal whose ``LANG`` is ``lang``."""
     env = {
-        **english(),
+        **english_terminal(),
         "LANG": lang,
         "CONSENT_SECRET_KEY": "k" * 32,
         "CONSENT_DATABASE": str(tmp_path / "host.db"),
