@@ -304,7 +304,7 @@ def messages(args: list[str]) -> None:
     hold the language and the plural rule, and dropping obsolete entries)."""
     ensure_venv("test")
     pot = ROOT / "translations" / "messages.pot"
-    keywords = ["-k", "_", "-k", "gettext", "-k", "ngettext:1,2", "-k", "lazy_gettext"]
+    keywords = ["-k", "_", "-k", "gettext", "-k", "ngettext:1,2", "-k", "lazy_gettext", "-k", "N_"]
     run(
         BIN / "pybabel",
         "extract",

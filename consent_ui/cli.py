@@ -5,8 +5,8 @@ the ``consent-ui`` script with the standalone service built from the same ``CONS
 environment. Results go to stdout, messages and progress to stderr; exit status 0 when
 all is well, 1 for findings (or nothing found), 2 for bad usage or an unreachable
 database or site, with a one-line reason. What the commands say is in the terminal's
-language (``LANG=fr_CM.UTF-8``: French; ``i18n.terminal_language``); their JSON and CSV,
-and click's own usage messages and the options' help, stay the same in every language.
+language (``LANG=fr_CM.UTF-8``: French; ``i18n.terminal_language``), their help too
+(``i18n.TerminalHelp``); their JSON and CSV, and click's own words, stay the same.
 """
 
 from __future__ import annotations
@@ -29,10 +29,20 @@ from flask_babel import gettext as _
 from . import exports, i18n, rights
 from .consent import LOG_ACTIONS, utcnow
 from .errors import ConsentUIError, InvalidConsentId, InvalidPeriod, UnknownConsentId
+from .i18n import N_, TerminalHelp
 from .scan.command import scan
 from .stats import Period, Stats, compute
 
-consent = AppGroup("consent", help="Operate the consent log: figures, exports, requests, scans.")
+
+class Group(TerminalHelp, AppGroup):
+    """The command group, its help in the terminal's language."""
+
+
+class Command(TerminalHelp, click.Command):
+    """A command, its help in the terminal's language."""
+
+
+consent = Group("consent", help=N_("Operate the consent log: figures, exports, requests, scans."))
 consent.add_command(scan)  # no app context: a scan reads pages, not the log
 
 
@@ -48,8 +58,9 @@ class NothingFound(click.ClickException):
     exit_code = 1
 
 
-def command(name: str) -> Callable[[Callable[..., None]], click.Command]:
-    """A command of the group, run in the app's context and the terminal's language."""
+def command(name: str, help: str) -> Callable[[Callable[..., None]], click.Command]:
+    """A command of the group, run in the app's context and the terminal's language;
+    ``help`` is marked with ``N_``."""
 
     def decorate(f: Callable[..., None]) -> click.Command:
         @functools.wraps(f)
@@ -57,7 +68,7 @@ def command(name: str) -> Callable[[Callable[..., None]], click.Command]:
             with force_locale(i18n.terminal_language()):
                 f(*args, **kwargs)
 
-        return consent.command(name)(in_language)
+        return consent.command(name, cls=Command, help=help)(in_language)
 
     return decorate
 
@@ -84,16 +95,18 @@ def existing_store():
     return store
 
 
-@command("retention")
+@command(
+    "retention",
+    N_("Anonymise the records of consent IDs inactive for longer than the retention period."),
+)
 @click.option(
     "--days",
     type=click.IntRange(min=1),
     default=None,
-    help="Inactivity before anonymisation (default: CONSENT_RETENTION_DAYS, 3 years).",
+    help=N_("Inactivity before anonymisation (default: CONSENT_RETENTION_DAYS, 3 years)."),
 )
-@click.option("--dry-run", is_flag=True, help="Count what would be anonymised; change nothing.")
+@click.option("--dry-run", is_flag=True, help=N_("Count what would be anonymised; change nothing."))
 def retention(days: int | None, dry_run: bool) -> None:
-    """Anonymise the records of consent ids inactive for longer than the retention period."""
     store = existing_store()
     days = days or state().settings.retention_days
     now = utcnow()
@@ -117,13 +130,13 @@ def period_options(command: Any) -> Any:
         "--to",
         "end",
         metavar="YYYY-MM-DD",
-        help="Last UTC day of the period, included (default: today).",
+        help=N_("Last UTC day of the period, included (default: today)."),
     )(command)
     return click.option(
         "--from",
         "start",
         metavar="YYYY-MM-DD",
-        help="First UTC day of the period, included (default: 29 days before --to).",
+        help=N_("First UTC day of the period, included (default: 29 days before --to)."),
     )(command)
 
 
@@ -208,7 +221,7 @@ def stats_text(stats: Stats) -> Iterator[str]:
         yield "  ".join([day.date.isoformat(), *cells])
 
 
-@command("stats")
+@command("stats", N_("Print the opt-in figures of a period (the dashboard's)."))
 @period_options
 @click.option(
     "--format",
@@ -216,10 +229,9 @@ def stats_text(stats: Stats) -> Iterator[str]:
     type=click.Choice(["text", "json", "csv"]),
     default="text",
     show_default=True,
-    help="json: the shape of GET /admin/api/stats; csv: the daily figures.",
+    help=N_("json: the shape of GET /admin/api/stats; csv: the daily figures."),
 )
 def stats_command(start: str | None, end: str | None, fmt: str) -> None:
-    """Print the opt-in figures of a period (the dashboard's)."""
     chosen = period(start, end)
     figures = compute(existing_store(), state().policy, chosen)
     if fmt == "json":
@@ -232,7 +244,10 @@ def stats_command(start: str | None, end: str | None, fmt: str) -> None:
             click.echo(line)
 
 
-@command("export")
+@command(
+    "export",
+    N_("Write the raw records of a period, every column in the log's order (streamed)."),
+)
 @period_options
 @click.option(
     "--format",
@@ -240,15 +255,14 @@ def stats_command(start: str | None, end: str | None, fmt: str) -> None:
     type=click.Choice(list(exports.FORMATS)),
     default="csv",
     show_default=True,
-    help="csv, or JSON lines (one record per line).",
+    help=N_("csv, or JSON lines (one record per line)."),
 )
 @click.option(
     "--output",
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
-    help="Write to this file instead of stdout.",
+    help=N_("Write to this file instead of stdout."),
 )
 def export_command(start: str | None, end: str | None, fmt: str, output: Path | None) -> None:
-    """Write the raw records of a period, every column in the log's order (streamed)."""
     chosen = period(start, end)
     store = existing_store()
     if output is None:
@@ -336,7 +350,7 @@ def show_text(found: rights.Access) -> Iterator[str]:
         }
 
 
-@command("show")
+@command("show", N_("Print every record of one consent ID, with the exact texts shown."))
 @click.argument("consent_id_value", metavar="CONSENT_ID")
 @click.option(
     "--format",
@@ -344,10 +358,9 @@ def show_text(found: rights.Access) -> Iterator[str]:
     type=click.Choice(["text", "json"]),
     default="text",
     show_default=True,
-    help="json: the records, the texts shown and the audit trail (access, portability).",
+    help=N_("json: the records, the texts shown and the audit trail (access, portability)."),
 )
 def show_command(consent_id_value: str, fmt: str) -> None:
-    """Print every record of one consent id, with the exact texts shown."""
     wanted = consent_id(consent_id_value)
     try:
         found = rights.access(existing_store(), wanted)
@@ -360,10 +373,11 @@ def show_command(consent_id_value: str, fmt: str) -> None:
             click.echo(line)
 
 
-@command("anonymise")
+@command(
+    "anonymise", N_("Anonymise one consent ID's records now (an erasure request), and audit it.")
+)
 @click.argument("consent_id_value", metavar="CONSENT_ID")
 def anonymise_command(consent_id_value: str) -> None:
-    """Anonymise one consent id's records now (an erasure request), and audit it."""
     wanted = consent_id(consent_id_value)
     try:
         rows = rights.erase(existing_store(), wanted, now=utcnow(), ip_prefix=None)

@@ -17,11 +17,13 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
+from typing import Any
 
+import click
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, Response, current_app, request
-from flask_babel import Babel, force_locale
+from flask_babel import Babel, force_locale, gettext
 
 from .policy import LANGUAGES
 from .resources import TRANSLATIONS
@@ -129,3 +131,44 @@ def translating(lang: str) -> Iterator[None]:
         raise ValueError(f"unknown language {lang!r} (one of {', '.join(LANGUAGES)})")
     with _catalogues().app_context(), force_locale(lang):
         yield
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for the catalogues without translating it here: the command
+    line's help, which ``TerminalHelp`` translates when it is shown."""
+    return message
+
+
+class TerminalHelp:
+    """For a click command or group: its help, its options' and (for a group) its
+    commands' (each marked with ``N_``), shown in the terminal's language. Click's own
+    words ("Usage:", "Options") stay English."""
+
+    def get_help(self, ctx: click.Context) -> str:
+        with translating(terminal_language()), _translated(_shown_with(self, ctx)):
+            return super().get_help(ctx)  # type: ignore[misc]
+
+
+def _shown_with(command: Any, ctx: click.Context) -> list[Any]:
+    """The command, its options, and a group's commands: whose help the page shows."""
+    shown = [command, *(p for p in command.params if isinstance(p, click.Option))]
+    if isinstance(command, click.Group):
+        shown += [command.get_command(ctx, name) for name in command.list_commands(ctx)]
+    return shown
+
+
+@contextmanager
+def _translated(objects: list[Any]) -> Iterator[None]:
+    """Their ``help`` (and an option's ``show_default`` text) translated, for a while."""
+    saved = []
+    for obj in objects:
+        for attr in ("help", "show_default"):
+            value = getattr(obj, attr, None)
+            if isinstance(value, str) and value:
+                saved.append((obj, attr, value))
+                setattr(obj, attr, gettext(value))
+    try:
+        yield
+    finally:
+        for obj, attr, value in saved:
+            setattr(obj, attr, value)

@@ -16,7 +16,7 @@ import click
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from ..i18n import terminal_language, translating
+from ..i18n import N_, TerminalHelp, terminal_language, translating
 from ..policy import LANGUAGES
 from .findings import ERROR
 from .report import FORMATS, RENDER
@@ -50,24 +50,39 @@ class _Progress:
             click.echo("", err=True)
 
 
-@click.command("scan")
+class _Command(TerminalHelp, click.Command):
+    """The scan command, its help in the terminal's language."""
+
+
+@click.command(
+    "scan",
+    cls=_Command,
+    help=N_(
+        "Scan pages for what they store and call before consent, after Reject all and"
+        " after Accept all, against the site's policy."
+    ),
+)
 @click.argument("urls", nargs=-1, required=True, metavar="URL...")
 @click.option(
     "--policy",
     "policy_file",
     type=click.Path(dir_okay=False),
-    help="Classify against this policy file (default: the policy of the server the "
-    "pages' snippet comes from).",
+    help=N_(
+        "Classify against this policy file (default: the policy of the server the pages'"
+        " snippet comes from)."
+    ),
 )
 @click.option(
-    "--server", metavar="URL", help="Classify against the /api/policy of this consent-ui server."
+    "--server",
+    metavar="URL",
+    help=N_("Classify against the /api/policy of this consent-ui server."),
 )
 @click.option(
     "--max-pages",
     type=click.IntRange(min=1),
     default=20,
     show_default=True,
-    help="Pages to scan: the URLs given, then same-site links breadth-first.",
+    help=N_("Pages to scan: the URLs given, then same-site links breadth-first."),
 )
 @click.option(
     "--format",
@@ -75,44 +90,46 @@ class _Progress:
     type=click.Choice(FORMATS),
     default="text",
     show_default=True,
-    help="text for people, json for programs, junit for CI, html with screenshots.",
+    help=N_("text for people, json for programs, junit for CI, html with screenshots."),
 )
 @click.option(
     "--lang",
     type=click.Choice(LANGUAGES),
     default=terminal_language,
-    show_default="the terminal's (LANG), else en",
-    help="The language of the report (its codes, states and JSON keys stay the same).",
+    show_default=N_("the terminal's language, else en"),
+    help=N_("The language of the report (its codes, states and JSON keys stay the same)."),
 )
 @click.option(
-    "--output", type=click.Path(dir_okay=False, writable=True), help="Write the report here."
+    "--output", type=click.Path(dir_okay=False, writable=True), help=N_("Write the report here.")
 )
 @click.option(
     "--suggest",
     is_flag=True,
-    help="Print policy TOML for the undeclared cookies and storage keys instead of the report.",
+    help=N_("Print policy TOML for the undeclared cookies and storage keys instead of the report."),
 )
 @click.option(
     "--wait",
     type=click.FloatRange(min=0, max=60),
     default=2.0,
     show_default=True,
-    help="Seconds each visit waits, after loading and scrolling, for late trackers.",
+    help=N_("Seconds each visit waits, after loading and scrolling, for late trackers."),
 )
 @click.option(
     "--timeout",
     type=click.FloatRange(min=1, max=300),
     default=30.0,
     show_default=True,
-    help="Seconds a page may take to load.",
+    help=N_("Seconds a page may take to load."),
 )
 @click.option(
     "--chromium-arg",
     "chromium_args",
     multiple=True,
     metavar="SWITCH",
-    help="An extra Chromium switch, e.g. --host-resolver-rules='MAP www.example.org "
-    "10.0.0.5' to scan a staging server under its public names.",
+    help=N_(
+        "An extra Chromium switch, e.g. --host-resolver-rules='MAP www.example.org"
+        " 10.0.0.5' to scan a staging server under its public names."
+    ),
 )
 def scan(
     urls: tuple[str, ...],
@@ -127,8 +144,6 @@ def scan(
     timeout: float,
     chromium_args: tuple[str, ...],
 ) -> None:
-    """Scan pages for what they store and call before consent, after Reject all and
-    after Accept all, against the site's policy."""
     from ..cli import OperatorError
     from . import scanner
     from .suggest import suggest as suggestions

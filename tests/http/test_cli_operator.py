@@ -9,6 +9,7 @@ import io
 import json
 import os
 import pty
+import re
 import subprocess
 import sys
 from datetime import UTC, date, datetime
@@ -352,6 +353,25 @@ def test_help_names_every_option(runner: FlaskCliRunner) -> None:
         assert result.exit_code == 0
         for option in options:
             assert option in result.output, (command, option)
+
+
+def test_the_help_in_a_french_terminal(runner: FlaskCliRunner) -> None:
+    """Ours in French, with no-break spaces before French punctuation (no line of the
+    wrapped help begins with a colon); click's own words in English; then English again."""
+    group = runner.invoke(args=["consent", "--help"], env={"LANG": "fr_CM.UTF-8"}).output
+    assert "Exploiter le journal des consentements" in group
+    assert "  stats      Afficher les chiffres d’accord d’une période" in group  # noqa: RUF001
+    stats = runner.invoke(args=["consent", "stats", "--help"], env={"LANG": "fr_CM.UTF-8"})
+    assert stats.exit_code == 0
+    text = re.sub(r"[ \n]+", " ", stats.output)  # as unwrapped: no-break spaces kept
+    assert "Premier jour UTC de la période, inclus (par\u00a0défaut\u00a0: 29 jours" not in text
+    assert "inclus (par défaut\u00a0: 29 jours avant --to)" in text
+    assert stats.output.startswith("Usage: ")  # click's word
+    assert not [line for line in stats.output.splitlines() if line.strip().startswith(":")]
+    scan = runner.invoke(args=["consent", "scan", "--help"], env={"LANG": "fr_CM.UTF-8"})
+    assert "[default: (la langue du terminal, sinon en)]" in re.sub(r"[ \n]+", " ", scan.output)
+    english = runner.invoke(args=["consent", "stats", "--help"]).output
+    assert "First UTC day of the period, included (default: 29" in english
 
 
 # ---- the installed script ----
