@@ -29,17 +29,13 @@ from flask_babel import gettext as _
 from . import exports, i18n, rights
 from .consent import LOG_ACTIONS, utcnow
 from .errors import ConsentUIError, InvalidConsentId, InvalidPeriod, UnknownConsentId
-from .i18n import N_, TerminalHelp
+from .i18n import N_, TerminalCommand, TerminalHelp
 from .scan.command import scan
 from .stats import Period, Stats, compute
 
 
 class Group(TerminalHelp, AppGroup):
     """The command group, its help in the terminal's language."""
-
-
-class Command(TerminalHelp, click.Command):
-    """A command, its help in the terminal's language."""
 
 
 consent = Group("consent", help=N_("Operate the consent log: figures, exports, requests, scans."))
@@ -68,7 +64,7 @@ def command(name: str, help: str) -> Callable[[Callable[..., None]], click.Comma
             with force_locale(i18n.terminal_language()):
                 f(*args, **kwargs)
 
-        return consent.command(name, cls=Command, help=help)(in_language)
+        return consent.command(name, cls=TerminalCommand, help=help)(in_language)
 
     return decorate
 

@@ -149,6 +149,10 @@ class TerminalHelp:
             return super().get_help(ctx)  # type: ignore[misc]
 
 
+class TerminalCommand(TerminalHelp, click.Command):
+    """A click command whose help is shown in the terminal's language."""
+
+
 def _shown_with(command: Any, ctx: click.Context) -> list[Any]:
     """The command, its options, and a group's commands: whose help the page shows."""
     shown = [command, *(p for p in command.params if isinstance(p, click.Option))]

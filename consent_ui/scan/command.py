@@ -16,7 +16,7 @@ import click
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from ..i18n import N_, TerminalHelp, terminal_language, translating
+from ..i18n import N_, TerminalCommand, terminal_language, translating
 from ..policy import LANGUAGES
 from .findings import ERROR
 from .report import FORMATS, RENDER
@@ -50,13 +50,9 @@ class _Progress:
             click.echo("", err=True)
 
 
-class _Command(TerminalHelp, click.Command):
-    """The scan command, its help in the terminal's language."""
-
-
 @click.command(
     "scan",
-    cls=_Command,
+    cls=TerminalCommand,
     help=N_(
         "Scan pages for what they store and call before consent, after Reject all and"
         " after Accept all, against the site's policy."
